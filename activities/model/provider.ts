@@ -1,0 +1,25 @@
+/** The wire-level contract every model provider (openai, anthropic, replay) implements. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompletionRequest {
+  /** Model name without the provider prefix (for replay: the trajectory path). */
+  model: string;
+  messages: ChatMessage[];
+  temperature: number;
+  topP: number;
+  maxOutputTokens: number;
+  /** 0-based index of this call within the episode (replay uses it to pick the recorded reply). */
+  callIndex: number;
+}
+
+export interface Completion {
+  text: string;
+  usage: { inputTokens: number; outputTokens: number };
+}
+
+export interface ModelProvider {
+  complete(request: CompletionRequest): Promise<Completion>;
+}

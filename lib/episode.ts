@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { TaskConfig } from './task-config';
+
+export const RuntimeKind = z.enum(['docker', 'local']);
+export type RuntimeKind = z.infer<typeof RuntimeKind>;
+
+/** Where the sandbox of one episode lives; returned by prepareSandbox and carried by the workflow. */
+export const SandboxHandle = z.object({
+  runtime: RuntimeKind,
+  episodeId: z.string(),
+  /** Docker container id (docker runtime only). */
+  containerId: z.string().optional(),
+  /** The agent's workspace inside the sandbox (an absolute host path for the local runtime). */
+  workspace: z.string(),
+  /** Home directory of the agent inside the sandbox (tools keep their state there). */
+  home: z.string(),
+  /** Host that holds the sandbox, for routing and for the status query. */
+  host: z.string(),
+});
+export type SandboxHandle = z.infer<typeof SandboxHandle>;
+
+export const ModelParams = z
+  .object({
+    temperature: z.number().min(0).max(2).default(0),
+    top_p: z.number().gt(0).max(1).default(0.95),
+    max_output_tokens: z.number().int().positive().default(4096),
+    /** USD per million tokens; overrides the price table (needed for models the table lacks). */
+    input_price_per_mtok: z.number().nonnegative().optional(),
+    output_price_per_mtok: z.number().nonnegative().optional(),
+    /** Context window in tokens; overrides the price table. */
+    context_window: z.number().int().positive().optional(),
+  })
+  .strict();
+export type ModelParams = z.infer<typeof ModelParams>;
+
+export const EpisodeLimits = z
+  .object({
+    max_steps: z.number().int().positive().default(50),
+    /** USD; 0 disables the cost limit. */
+    cost_limit_usd: z.number().nonnegative().default(4),
+    /** Malformed replies re-asked per step before the episode exits as exit_format. */
+    max_format_retries: z.number().int().nonnegative().default(2),
+    /** The history processor keeps this many most recent observations in full. */
+    history_observations: z.number().int().nonnegative().default(5),
+    /** Characters of command output shown to the model (head + tail); the rest is an artifact. */
+    observation_chars: z.number().int().positive().default(10_000),
+    /** Steps per workflow run before continue-as-new (keeps each run's history small). */
+    steps_per_run: z.number().int().positive().default(100),
+  })
+  .strict();
+export type EpisodeLimits = z.infer<typeof EpisodeLimits>;
+
+export const EpisodeInput = z.object({
+  episodeId: z.string().min(1),
+  /** Absolute path of the task folder on the worker's machine. */
+  taskDir: z.string(),
+  task: TaskConfig,
+  /** `provider:model`, e.g. `openai:gpt-4o`, `anthropic:claude-sonnet-4-5`, `replay:/path/x.traj`. */
+  model: z.string(),
+  modelParams: ModelParams,
+  runtime: RuntimeKind,
+  limits: EpisodeLimits,
+  sweepId: z.string().optional(),
+  keepSandbox: z.boolean().default(false),
+});
+export type EpisodeInput = z.infer<typeof EpisodeInput>;
+export type EpisodeInputArg = z.input<typeof EpisodeInput>;
+
+export const Usage = z.object({ inputTokens: z.number(), outputTokens: z.number() });
+export type Usage = z.infer<typeof Usage>;
+
+/** One evaluation (validate or submit) as parsed from the evaluator's JSON. */
+export const Evaluation = z.object({
+  kind: z.enum(['validate', 'submit']),
+  step: z.number(),
+  metrics: z.record(z.string(), z.number()),
+});
+export type Evaluation = z.infer<typeof Evaluation>;
+
+export type ExitReason = 'submit' | 'max_steps' | 'exit_cost' | 'exit_context' | 'exit_format' | 'exit_cancel';
+
+export type EpisodePhase = 'starting' | 'running' | 'paused' | 'evaluating' | 'finishing' | 'done';
+
+/** The compact state an episode carries across continue-as-new. Never whole conversations. */
+export interface EpisodeProgress {
+  step: number;
+  /** Messages written to the stored transcript so far. */
+  transcriptLength: number;
+  /** Model calls made so far (replay providers index their recorded replies by this). */
+  modelCalls: number;
+  costUsd: number;
+  usage: Usage;
+  evaluations: Evaluation[];
+  lastAction?: string;
+  sandbox?: SandboxHandle;
+  /** Limits raised by signal while running. */
+  limits: EpisodeLimits;
+}
+
+export interface EpisodeStatus {
+  episodeId: string;
+  phase: EpisodePhase;
+  paused: boolean;
+  step: number;
+  maxSteps: number;
+  costUsd: number;
+  costLimitUsd: number;
+  bestScore?: number;
+  lastAction?: string;
+  sandbox?: SandboxHandle;
+  exitStatus?: string;
+}
+
+export interface EpisodeResult {
+  episodeId: string;
+  task: string;
+  model: string;
+  exitStatus: string;
+  steps: number;
+  costUsd: number;
+  usage: Usage;
+  /** Metrics of the final evaluation (the submission), if any. */
+  score?: Record<string, number>;
+  bestScore?: number;
+  evaluations: Evaluation[];
+  resultsPath: string;
+  trajectoryPath: string;
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * A benchmark task. Accepts MLGym's TaskConfig fields (so MLGym task files load as they are) plus
+ * our own: the priority metric and its direction, the sandbox image and resources, hidden files.
+ * Paths are relative to the folder holding task.yaml.
+ */
+export const MetricDirection = z.enum(['max', 'min']);
+export type MetricDirection = z.infer<typeof MetricDirection>;
+
+export const TaskResources = z
+  .object({
+    cpus: z.number().positive().default(1),
+    memory_mb: z.number().int().positive().default(2048),
+    pids: z.number().int().positive().default(512),
+    gpus: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+export type TaskResources = z.infer<typeof TaskResources>;
+
+export const DatasetConfig = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().default(''),
+    data_path: z.string().min(1),
+    is_local: z.boolean().default(true),
+  })
+  .passthrough();
+
+export const TaskConfig = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'id may hold letters, digits, _ . - only'),
+    name: z.string().min(1),
+    description: z.string().min(1),
+    dataset_configs: z.array(z.union([z.string(), DatasetConfig])).default([]),
+    task_entrypoint: z.string().default('PythonSubmissionTasks'),
+    training_timeout: z.number().int().positive().default(1800),
+    requirements_path: z.string().nullish(),
+    use_generic_conda: z.boolean().default(true),
+    starter_code: z.array(z.string()).default([]),
+    baseline_paths: z.array(z.string()).default([]),
+    baseline_scores: z.array(z.record(z.string(), z.number())).default([]),
+    sample_submission: z.string().nullish(),
+    evaluation_paths: z.array(z.string()).default([]),
+    evaluation_read_only: z.boolean().default(true),
+    memory_path: z.string().nullish(),
+    // --- our own fields ---
+    domain: z.string().default('general'),
+    metric: z.object({ name: z.string().min(1), direction: MetricDirection }).strict(),
+    /** The file in the workspace that `submit` scores (relative to the workspace). */
+    submission_path: z.string().min(1),
+    /** Command run in the trusted evaluation context; it prints the metrics as JSON on stdout. */
+    evaluation_command: z.string().default('python3 evaluate.py'),
+    /** Extra trusted files the evaluator imports (opponents, env code): never taken from the agent. */
+    evaluator_support_paths: z.array(z.string()).default([]),
+    /** Files only the evaluator sees (test labels, answers). They never enter the agent's sandbox. */
+    hidden_files: z.array(z.string()).default([]),
+    image: z.string().default('mlgym/task-python:latest'),
+    resources: TaskResources.default({ cpus: 1, memory_mb: 2048, pids: 512, gpus: 0 }),
+    network: z.boolean().default(false),
+    /** Short command timeout in seconds; long runs use training_timeout via `long_run`. */
+    command_timeout: z.number().int().positive().default(25),
+    /** Where the baseline scores came from: MLGym's paper, or measured here. */
+    baseline_source: z.string().default('measured here'),
+  })
+  .strict();
+export type TaskConfig = z.infer<typeof TaskConfig>;
+export type TaskConfigInput = z.input<typeof TaskConfig>;
+
+/** Formats a zod error so each line names the bad field, e.g. `metric.direction: Invalid option`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .join('\n');
+}
