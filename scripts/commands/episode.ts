@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { cancelSignal, pauseSignal, resumeSignal, statusQuery } from '../../workflows/episode';
+import { connectClient } from '../lib/temporal-client';
+import { printJson, say, UsageError } from '../lib/output';
+import { workflowUiLink } from '../lib/settings';
+
+const USAGE = 'usage: mlgym episode status|pause|resume|cancel <episodeId> [--json] [--reason TEXT]';
+
+export async function episodeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, 'from-step': { type: 'string' } } });
+  const [sub, episodeId] = positionals;
+  if (!sub || !episodeId || positionals.length > 2) throw new UsageError(USAGE);
+  const { client, close } = await connectClient();
+  try {
+    const handle = client.workflow.getHandle(episodeId);
+    const description = await handle.describe().catch((err: Error) => {
+      throw new UsageError(`no episode "${episodeId}" on this server (${err.message.split('\n')[0]})`);
+    });
+    const running = description.status.name === 'RUNNING';
+    switch (sub) {
+      case 'status': {
+        const live = running ? await handle.query(statusQuery).catch(() => undefined) : undefined;
+        const result = description.status.name === 'COMPLETED' ? await handle.result() : undefined;
+        const report = { episodeId, workflowStatus: description.status.name, uiLink: workflowUiLink(episodeId), ...(live ?? {}), ...(result ? { result } : {}) };
+        if (values.json) printJson(report);
+        else say(JSON.stringify(report, null, 2));
+        return 0;
+      }
+      case 'pause':
+      case 'cancel': {
+        if (!running) throw new UsageError(`episode ${episodeId} is ${description.status.name}, not running`);
+        if (sub === 'pause') await handle.signal(pauseSignal);
+        else await handle.signal(cancelSignal, values.reason ?? 'cancelled with mlgym episode cancel');
+        say(`${sub} sent to ${episodeId}`);
+        return 0;
+      }
+      case 'resume': {
+        if (running) {
+          await handle.signal(resumeSignal);
+          say(`resume sent to ${episodeId}`);
+          return 0;
+        }
+        throw new UsageError(`episode ${episodeId} is ${description.status.name}; resuming a closed episode from its last step is not available yet`);
+      }
+      default:
+        throw new UsageError(USAGE);
+    }
+  } finally {
+    await close();
+  }
+}

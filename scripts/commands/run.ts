@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { EpisodeInput, EpisodeLimits, ModelParams, RuntimeKind } from '../../lib/episode';
+import { parseModelSpec } from '../../lib/model-spec';
+import { resolvePricing } from '../../lib/pricing';
+import { describeIssues } from '../../lib/task-config';
+import { checkProviderReady } from '../../activities/model/providers';
+import { checkDockerReachable } from '../../activities/sandbox/docker';
+import { episodeWorkflow } from '../../workflows/episode';
+import { loadTask } from '../lib/tasks';
+import { connectClient } from '../lib/temporal-client';
+import { printJson, say, UsageError } from '../lib/output';
+import { TASK_QUEUE, workflowUiLink } from '../lib/settings';
+import { followEpisode, type EpisodeOutcome } from '../lib/follow';
+
+const RunFlags = z.object({
+  task: z.string({ error: '--task is required (a task id from `mlgym tasks list`, or a path to a task.yaml)' }),
+  model: z.string({ error: '--model is required (openai:<model>, anthropic:<model> or replay:<trajectory file>)' }),
+  runs: z.coerce.number().int().positive().default(1),
+  'max-steps': z.coerce.number().int().positive().optional(),
+  'cost-limit': z.coerce.number().nonnegative().optional(),
+  runtime: RuntimeKind.default('docker'),
+  temperature: z.coerce.number().min(0).max(2).optional(),
+  'input-price': z.coerce.number().nonnegative().optional(),
+  'output-price': z.coerce.number().nonnegative().optional(),
+  'history-observations': z.coerce.number().int().nonnegative().optional(),
+  'keep-sandbox': z.boolean().default(false),
+  wait: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      task: { type: 'string' },
+      model: { type: 'string' },
+      runs: { type: 'string' },
+      'max-steps': { type: 'string' },
+      'cost-limit': { type: 'string' },
+      runtime: { type: 'string' },
+      temperature: { type: 'string' },
+      'input-price': { type: 'string' },
+      'output-price': { type: 'string' },
+      'history-observations': { type: 'string' },
+      'keep-sandbox': { type: 'boolean' },
+      wait: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  const parsed = RunFlags.safeParse(values);
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error).replace(/^(\S+):/gm, '--$1:'));
+  const flags = parsed.data;
+
+  // Everything that can be checked before starting is checked here, so a typo costs nothing.
+  const task = loadTask(flags.task);
+  const spec = await preflight(async () => parseModelSpec(flags.model));
+  const modelParams = ModelParams.parse({
+    ...(flags.temperature !== undefined && { temperature: flags.temperature }),
+    ...(flags['input-price'] !== undefined && { input_price_per_mtok: flags['input-price'] }),
+    ...(flags['output-price'] !== undefined && { output_price_per_mtok: flags['output-price'] }),
+  });
+  const limits = EpisodeLimits.parse({
+    ...(flags['max-steps'] !== undefined && { max_steps: flags['max-steps'] }),
+    ...(flags['cost-limit'] !== undefined && { cost_limit_usd: flags['cost-limit'] }),
+    ...(flags['history-observations'] !== undefined && { history_observations: flags['history-observations'] }),
+  });
+  await preflight(async () => {
+    resolvePricing(spec, modelParams, limits.cost_limit_usd);
+    await checkProviderReady(spec);
+    if (flags.runtime === 'docker') await checkDockerReachable();
+  });
+  if (flags.runtime === 'local') say('WARNING: --runtime local does not isolate the agent: no container, no limits, evaluator reachable.');
+
+  const { client, close } = await connectClient();
+  try {
+    const batch = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`;
+    const started = [];
+    for (let run = 1; run <= flags.runs; run++) {
+      const episodeId = `${task.config.id}--${slug(flags.model)}--${batch}--r${run}`;
+      const input = EpisodeInput.parse({
+        episodeId,
+        taskDir: task.dir,
+        task: task.config,
+        model: flags.model,
+        modelParams,
+        runtime: flags.runtime,
+        limits,
+        keepSandbox: flags['keep-sandbox'],
+      });
+      const handle = await client.workflow.start(episodeWorkflow, {
+        workflowId: episodeId,
+        taskQueue: TASK_QUEUE,
+        args: [input],
+        staticSummary: `${task.config.id} with ${flags.model} (run ${run}/${flags.runs})`,
+        staticDetails: `max ${limits.max_steps} steps, cost limit $${limits.cost_limit_usd}, runtime ${flags.runtime}`,
+      });
+      say(`started ${episodeId}\n  ${workflowUiLink(episodeId)}`);
+      started.push(handle);
+    }
+    if (!flags.wait) {
+      if (flags.json) printJson({ episodes: started.map((h) => ({ episodeId: h.workflowId, runId: h.firstExecutionRunId, uiLink: workflowUiLink(h.workflowId), status: 'RUNNING' })) });
+      return 0;
+    }
+    const outcomes = await Promise.all(started.map((handle) => followEpisode(client, handle.workflowId)));
+    for (const outcome of outcomes) say(describeOutcome(outcome));
+    if (flags.json) printJson({ episodes: outcomes });
+    return outcomes.every((o) => o.status === 'COMPLETED') ? 0 : 1;
+  } finally {
+    await close();
+  }
+}
+
+function describeOutcome(o: EpisodeOutcome): string {
+  if (o.status !== 'COMPLETED') return `${o.episodeId}: ${o.status}: ${o.error ?? ''}\n  ${o.uiLink}`;
+  return `${o.episodeId}: ${o.exitStatus}, score ${JSON.stringify(o.score ?? null)}, best ${o.bestScore ?? 'n/a'}, ${o.steps} steps, $${(o.costUsd ?? 0).toFixed(4)}\n  ${o.uiLink}`;
+}
+
+function slug(model: string): string {
+  const [provider, ...rest] = model.split(':');
+  const name = rest.join(':').split('/').pop() ?? '';
+  return `${provider}-${name}`.replace(/\.traj$/, '').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 60);
+}
+
+/** Turns a failed pre-start check into a one-line usage error. */
+async function preflight<T>(check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]);
+  }
+}

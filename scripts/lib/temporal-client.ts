@@ -1,0 +1,17 @@
+import { Client, Connection } from '@temporalio/client';
+import { temporalAddress, temporalNamespace } from './settings';
+import { UsageError } from './output';
+
+/** Connects to the Temporal server, failing with one clear line when it is not running. */
+export async function connectClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+  const address = temporalAddress();
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5s' });
+  } catch (err) {
+    throw new UsageError(
+      `cannot reach the Temporal server at ${address} (${(err as Error).message.split('\n')[0]}): start it with \`npx mlgym server\` or set TEMPORAL_ADDRESS`,
+    );
+  }
+  return { client: new Client({ connection, namespace: temporalNamespace() }), close: () => connection.close() };
+}

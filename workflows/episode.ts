@@ -1,0 +1,274 @@
+import {
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type {
+  EpisodeInput,
+  EpisodeLimits,
+  EpisodePhase,
+  EpisodeProgress,
+  EpisodeResult,
+  EpisodeStatus,
+  Evaluation,
+  ExitReason,
+} from '../lib/episode';
+import { exitStatus, type SubmissionOutcome } from '../lib/exit-status';
+import { bestScore } from '../lib/scores';
+import { SA } from '../lib/search-attributes';
+import { preview } from '../lib/truncate';
+import { parseAgentCommand } from '../lib/agent-commands';
+
+export const statusQuery = defineQuery<EpisodeStatus>('status');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Graceful cancel: stop after (or interrupt) the current step, autosubmit, tear down. */
+export const cancelSignal = defineSignal<[reason?: string]>('cancel');
+export const raiseLimitsSignal = defineSignal<[Partial<Pick<EpisodeLimits, 'max_steps' | 'cost_limit_usd'>>]>('raiseLimits');
+
+const NON_RETRYABLE = ['ContextWindowExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'TaskInvalid'];
+
+const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const { callModel } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '15 minutes',
+  // Provider outages are waited out; a rejected request fails fast (non-retryable types).
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '3 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * One agent episode: prepare a sandbox, then loop model call -> command -> observation until the
+ * agent submits or a limit is hit; autosubmit the current artefact on every other exit; write the
+ * trajectory and results; tear the sandbox down. The transcript lives in the artifact store: the
+ * workflow carries only counters, references and short previews, and continues-as-new every
+ * `steps_per_run` steps so each run's history stays small.
+ */
+export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProgress): Promise<EpisodeResult> {
+  const progress: EpisodeProgress = carried ?? {
+    step: 0,
+    transcriptLength: 0,
+    modelCalls: 0,
+    costUsd: 0,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    evaluations: [],
+    limits: input.limits,
+  };
+  let phase: EpisodePhase = carried ? 'running' : 'starting';
+  let paused = false;
+  let cancelReason: string | undefined;
+  let finalStatus: string | undefined;
+  const stepScope = new CancellationScope();
+  const direction = input.task.metric.direction;
+  const metricName = input.task.metric.name;
+
+  setHandler(statusQuery, () => ({
+    episodeId: input.episodeId,
+    phase: paused && phase === 'running' ? 'paused' : phase,
+    paused,
+    step: progress.step,
+    maxSteps: progress.limits.max_steps,
+    costUsd: progress.costUsd,
+    costLimitUsd: progress.limits.cost_limit_usd,
+    bestScore: bestScore(progress.evaluations, metricName, direction),
+    lastAction: progress.lastAction,
+    sandbox: progress.sandbox,
+    exitStatus: finalStatus,
+  }));
+  setHandler(pauseSignal, () => void (paused = true));
+  setHandler(resumeSignal, () => void (paused = false));
+  setHandler(cancelSignal, (reason) => {
+    cancelReason = reason ?? 'cancelled by user';
+    stepScope.cancel();
+  });
+  setHandler(raiseLimitsSignal, (raise) => {
+    progress.limits = { ...progress.limits, ...raise };
+  });
+
+  const publish = (status: string) =>
+    upsertSearchAttributes([
+      { key: SA.task, value: input.task.id },
+      { key: SA.model, value: input.model },
+      ...(input.sweepId ? [{ key: SA.sweep, value: input.sweepId }] : []),
+      { key: SA.status, value: status },
+      { key: SA.step, value: progress.step },
+      { key: SA.cost, value: progress.costUsd },
+      ...(() => {
+        const best = bestScore(progress.evaluations, metricName, direction);
+        return best === undefined ? [] : [{ key: SA.bestScore, value: best }];
+      })(),
+    ]);
+
+  if (!progress.sandbox) {
+    publish('starting');
+    progress.sandbox = await prepareSandbox.executeWithOptions(
+      { staticSummary: `sandbox: ${input.runtime} for ${input.task.id}` },
+      [{ episodeId: input.episodeId, taskDir: input.taskDir, task: input.task, runtime: input.runtime }],
+    );
+    progress.transcriptLength = await startTranscript({
+      episodeId: input.episodeId,
+      task: input.task,
+      workspace: progress.sandbox.workspace,
+    });
+  }
+  const sandbox = progress.sandbox;
+  phase = 'running';
+  publish('running');
+
+  const evaluate = async (kind: Evaluation['kind']): Promise<SubmissionOutcome> => {
+    phase = 'evaluating';
+    const outcome = await evaluateSubmission.executeWithOptions({ staticSummary: `${kind}: ${input.task.submission_path}` }, [
+      {
+        episodeId: input.episodeId,
+        step: progress.step,
+        kind,
+        handle: sandbox,
+        taskDir: input.taskDir,
+        task: input.task,
+        transcriptLength: progress.transcriptLength,
+        maxSteps: progress.limits.max_steps,
+      },
+    ]);
+    progress.transcriptLength = outcome.transcriptLength;
+    if (outcome.status === 'scored') progress.evaluations.push({ kind, step: progress.step, metrics: outcome.metrics });
+    phase = 'running';
+    return outcome.status;
+  };
+
+  /** Runs one step; returns why the episode must end, or undefined to go on. */
+  const runStep = async (): Promise<ExitReason | undefined> => {
+    const limits = progress.limits;
+    if (progress.step >= limits.max_steps) return 'max_steps';
+    if (limits.cost_limit_usd > 0 && progress.costUsd >= limits.cost_limit_usd) return 'exit_cost';
+    const step = progress.step + 1;
+    const formatErrors: { replyKey: string; error: string }[] = [];
+    let action: string | undefined;
+    for (let attempt = 0; attempt <= limits.max_format_retries && action === undefined; attempt++) {
+      const reply = await callModel.executeWithOptions({ staticSummary: `model: ${input.model} step ${step}` }, [
+        {
+          episodeId: input.episodeId,
+          model: input.model,
+          modelParams: input.modelParams,
+          costLimitUsd: limits.cost_limit_usd,
+          step,
+          attempt,
+          callIndex: progress.modelCalls,
+          transcriptLength: progress.transcriptLength,
+          historyObservations: limits.history_observations,
+          formatErrors,
+        },
+      ]);
+      progress.modelCalls += 1;
+      progress.costUsd += reply.costUsd;
+      progress.usage.inputTokens += reply.usage.inputTokens;
+      progress.usage.outputTokens += reply.usage.outputTokens;
+      if (reply.kind === 'context_exceeded') return 'exit_context';
+      if (reply.kind === 'format_error') formatErrors.push({ replyKey: reply.replyKey, error: reply.error });
+      else action = reply.action;
+    }
+    if (action === undefined) return 'exit_format';
+    // MLGym semantics: the call that crosses the budget is paid for but its action is not run.
+    if (limits.cost_limit_usd > 0 && progress.costUsd > limits.cost_limit_usd) return 'exit_cost';
+    progress.transcriptLength += 1;
+    progress.step = step;
+    progress.lastAction = preview(action, 200);
+
+    const command = parseAgentCommand(action);
+    if (command.kind === 'submit') return 'submit';
+    if (command.kind === 'validate') {
+      await evaluate('validate');
+    } else if (command.kind === 'shell') {
+      const result = await execCommand.executeWithOptions({ staticSummary: `exec: ${preview(command.command, 80)}` }, [
+        {
+          episodeId: input.episodeId,
+          step,
+          handle: sandbox,
+          command: command.command,
+          timeoutSec: command.long ? input.task.training_timeout : input.task.command_timeout,
+          observationChars: limits.observation_chars,
+          transcriptLength: progress.transcriptLength,
+          maxSteps: limits.max_steps,
+        },
+      ]);
+      progress.transcriptLength = result.transcriptLength;
+    }
+    publish('running');
+    return undefined;
+  };
+
+  let exitReason: ExitReason | undefined;
+  let stepsThisRun = 0;
+  try {
+    while (exitReason === undefined) {
+      if (cancelReason) {
+        exitReason = 'exit_cancel';
+        break;
+      }
+      if (paused) publish('paused');
+      await condition(() => !paused || cancelReason !== undefined);
+      if (cancelReason) continue;
+      if (stepsThisRun >= progress.limits.steps_per_run || workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof episodeWorkflow>(input, progress);
+      }
+      exitReason = await stepScope.run(runStep);
+      stepsThisRun += 1;
+    }
+  } catch (err) {
+    // A cancel (our signal, or Temporal's own cancel request) interrupts the running activity (its
+    // heartbeat sees the cancellation); the episode still autosubmits and tears down below.
+    if (!isCancellation(err)) throw err;
+    cancelReason ??= 'cancelled through Temporal';
+    exitReason = 'exit_cancel';
+  }
+
+  phase = 'finishing';
+  return CancellationScope.nonCancellable(async () => {
+    const outcome = await evaluate('submit');
+    finalStatus = exitStatus(exitReason, outcome);
+    phase = 'finishing';
+    publish(finalStatus);
+    const paths = await finishEpisode({
+      episodeId: input.episodeId,
+      model: input.model,
+      task: input.task,
+      exitStatus: finalStatus,
+      evaluations: progress.evaluations,
+      costUsd: progress.costUsd,
+      usage: progress.usage,
+      modelCalls: progress.modelCalls,
+      steps: progress.step,
+    });
+    if (!input.keepSandbox) await teardownSandbox(sandbox);
+    phase = 'done';
+    const finalEvaluation = outcome === 'scored' ? progress.evaluations[progress.evaluations.length - 1] : undefined;
+    return {
+      episodeId: input.episodeId,
+      task: input.task.id,
+      model: input.model,
+      exitStatus: finalStatus,
+      steps: progress.step,
+      costUsd: progress.costUsd,
+      usage: progress.usage,
+      score: finalEvaluation?.metrics,
+      bestScore: bestScore(progress.evaluations, metricName, direction),
+      evaluations: progress.evaluations,
+      ...paths,
+    };
+  });
+}
