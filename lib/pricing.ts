@@ -29,8 +29,13 @@ const price = (inputPerMTok: number, outputPerMTok: number, contextWindow: numbe
   contextWindow,
 });
 
-/** Public list prices (standard tier, no caching or batch discounts), checked 2025. */
+/**
+ * Public list prices (standard tier, no caching or batch discounts) from the providers' model pages.
+ * Newer models than these need --input-price/--output-price until they are added here.
+ */
 const TABLE: Readonly<Record<string, Pricing>> = {
+  'gpt-5.2': price(1.75, 14, 400_000),
+  'gpt-5.1': price(1.25, 10, 400_000),
   'gpt-5': price(1.25, 10, 400_000),
   'gpt-5-mini': price(0.25, 2, 400_000),
   'gpt-5-nano': price(0.05, 0.4, 400_000),
@@ -46,6 +51,16 @@ const TABLE: Readonly<Record<string, Pricing>> = {
   o3: price(2, 8, 200_000),
   'o3-mini': price(1.1, 4.4, 200_000),
   'o4-mini': price(1.1, 4.4, 200_000),
+  'claude-fable-5-1': price(10, 50, 1_000_000),
+  'claude-opus-5-5': price(4, 20, 1_000_000),
+  'claude-opus-5': price(5, 25, 1_000_000),
+  'claude-sonnet-5-5': price(2, 10, 1_000_000),
+  'claude-sonnet-5': price(2, 10, 1_000_000),
+  'claude-opus-4-8': price(5, 25, 1_000_000),
+  'claude-opus-4-7': price(5, 25, 1_000_000),
+  'claude-opus-4-6': price(5, 25, 1_000_000),
+  'claude-sonnet-4-6': price(3, 15, 1_000_000),
+  'claude-opus-4-5': price(5, 25, 200_000),
   'claude-opus-4-1': price(15, 75, 200_000),
   'claude-opus-4': price(15, 75, 200_000),
   'claude-opus-4-0': price(15, 75, 200_000),

@@ -1,0 +1,1 @@
+"""Shared code of the agent's sandbox tools (tools/bin/*): state, windows, edits, searches."""
