@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   CancellationScope,
   condition,
   continueAsNew,
@@ -34,7 +35,7 @@ export const resumeSignal = defineSignal('resume');
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const raiseLimitsSignal = defineSignal<[Partial<Pick<EpisodeLimits, 'max_steps' | 'cost_limit_usd'>>]>('raiseLimits');
 
-const NON_RETRYABLE = ['ContextWindowExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'TaskInvalid'];
+const NON_RETRYABLE = ['ContextWindowExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'ModelConfigInvalid', 'TaskInvalid'];
 
 const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode } = proxyActivities<typeof activities>({
   startToCloseTimeout: '15 minutes',
@@ -49,6 +50,8 @@ const { callModel } = proxyActivities<typeof activities>({
 
 const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({
   startToCloseTimeout: '3 hours',
+  // On a cancel, wait until the command's process tree is killed before autosubmitting.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
 });
@@ -118,7 +121,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   if (!progress.sandbox) {
     publish('starting');
     progress.sandbox = await prepareSandbox.executeWithOptions(
-      { staticSummary: `sandbox: ${input.runtime} for ${input.task.id}` },
+      { summary: `sandbox: ${input.runtime} for ${input.task.id}` },
       [{ episodeId: input.episodeId, taskDir: input.taskDir, task: input.task, runtime: input.runtime }],
     );
     progress.transcriptLength = await startTranscript({
@@ -131,13 +134,14 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   phase = 'running';
   publish('running');
 
-  const evaluate = async (kind: Evaluation['kind']): Promise<SubmissionOutcome> => {
+  const evaluate = async (kind: Evaluation['kind'], asStep: boolean): Promise<SubmissionOutcome> => {
     phase = 'evaluating';
-    const outcome = await evaluateSubmission.executeWithOptions({ staticSummary: `${kind}: ${input.task.submission_path}` }, [
+    const outcome = await evaluateSubmission.executeWithOptions({ summary: `${kind}: ${input.task.submission_path}` }, [
       {
         episodeId: input.episodeId,
         step: progress.step,
         kind,
+        asStep,
         handle: sandbox,
         taskDir: input.taskDir,
         task: input.task,
@@ -152,15 +156,20 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   };
 
   /** Runs one step; returns why the episode must end, or undefined to go on. */
-  const runStep = async (): Promise<ExitReason | undefined> => {
+  const limitReached = (): ExitReason | undefined => {
     const limits = progress.limits;
     if (progress.step >= limits.max_steps) return 'max_steps';
     if (limits.cost_limit_usd > 0 && progress.costUsd >= limits.cost_limit_usd) return 'exit_cost';
+    return undefined;
+  };
+
+  const runStep = async (): Promise<ExitReason | undefined> => {
+    const limits = progress.limits;
     const step = progress.step + 1;
     const formatErrors: { replyKey: string; error: string }[] = [];
     let action: string | undefined;
     for (let attempt = 0; attempt <= limits.max_format_retries && action === undefined; attempt++) {
-      const reply = await callModel.executeWithOptions({ staticSummary: `model: ${input.model} step ${step}` }, [
+      const reply = await callModel.executeWithOptions({ summary: `model: ${input.model} step ${step}` }, [
         {
           episodeId: input.episodeId,
           model: input.model,
@@ -192,9 +201,9 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     const command = parseAgentCommand(action);
     if (command.kind === 'submit') return 'submit';
     if (command.kind === 'validate') {
-      await evaluate('validate');
+      await evaluate('validate', true);
     } else if (command.kind === 'shell') {
-      const result = await execCommand.executeWithOptions({ staticSummary: `exec: ${preview(command.command, 80)}` }, [
+      const result = await execCommand.executeWithOptions({ summary: `exec: ${preview(command.command, 80)}` }, [
         {
           episodeId: input.episodeId,
           step,
@@ -223,6 +232,8 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       if (paused) publish('paused');
       await condition(() => !paused || cancelReason !== undefined);
       if (cancelReason) continue;
+      exitReason = limitReached();
+      if (exitReason) break;
       if (stepsThisRun >= progress.limits.steps_per_run || workflowInfo().continueAsNewSuggested) {
         await continueAsNew<typeof episodeWorkflow>(input, progress);
       }
@@ -238,9 +249,10 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   }
 
   phase = 'finishing';
+  const reason: ExitReason = exitReason;
   return CancellationScope.nonCancellable(async () => {
-    const outcome = await evaluate('submit');
-    finalStatus = exitStatus(exitReason, outcome);
+    const outcome = await evaluate('submit', reason === 'submit');
+    finalStatus = exitStatus(reason, outcome);
     phase = 'finishing';
     publish(finalStatus);
     const paths = await finishEpisode({

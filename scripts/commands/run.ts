@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { EpisodeInput, EpisodeLimits, ModelParams, RuntimeKind } from '../../lib/episode';
-import { parseModelSpec } from '../../lib/model-spec';
+import { formatModelSpec, parseModelSpec } from '../../lib/model-spec';
+import path from 'node:path';
 import { resolvePricing } from '../../lib/pricing';
 import { describeIssues } from '../../lib/task-config';
 import { checkProviderReady } from '../../activities/model/providers';
@@ -56,7 +57,9 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   // Everything that can be checked before starting is checked here, so a typo costs nothing.
   const task = loadTask(flags.task);
-  const spec = await preflight(async () => parseModelSpec(flags.model));
+  // A replay path is read by the worker, whose working directory may differ: make it absolute.
+  const spec = await preflight(async () => parseModelSpec(absoluteReplayPath(flags.model)));
+  const model = formatModelSpec(spec);
   const modelParams = ModelParams.parse({
     ...(flags.temperature !== undefined && { temperature: flags.temperature }),
     ...(flags['input-price'] !== undefined && { input_price_per_mtok: flags['input-price'] }),
@@ -84,7 +87,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         episodeId,
         taskDir: task.dir,
         task: task.config,
-        model: flags.model,
+        model,
         modelParams,
         runtime: flags.runtime,
         limits,
@@ -94,7 +97,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         workflowId: episodeId,
         taskQueue: TASK_QUEUE,
         args: [input],
-        staticSummary: `${task.config.id} with ${flags.model} (run ${run}/${flags.runs})`,
+        staticSummary: `${task.config.id} with ${model} (run ${run}/${flags.runs})`,
         staticDetails: `max ${limits.max_steps} steps, cost limit $${limits.cost_limit_usd}, runtime ${flags.runtime}`,
       });
       say(`started ${episodeId}\n  ${workflowUiLink(episodeId)}`);
@@ -131,4 +134,8 @@ async function preflight<T>(check: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
+}
+
+function absoluteReplayPath(model: string): string {
+  return model.startsWith('replay:') ? `replay:${path.resolve(model.slice('replay:'.length))}` : model;
 }

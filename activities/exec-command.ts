@@ -1,0 +1,85 @@
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { episodeKeys } from '../lib/artifact-keys';
+import type { SandboxHandle } from '../lib/episode';
+import { observationPrompt } from '../lib/prompts';
+import { truncateMiddle } from '../lib/truncate';
+import { artifacts } from './context';
+import { currentState, killDetached, pollDetached, readDetachedOutput, startDetached } from './sandbox/detached';
+import { runtimeFor } from './sandbox-lifecycle';
+import { writeMessage } from './transcript';
+import type { ExecRecord } from './finish';
+
+export interface ExecCommandInput {
+  episodeId: string;
+  step: number;
+  handle: SandboxHandle;
+  command: string;
+  timeoutSec: number;
+  observationChars: number;
+  transcriptLength: number;
+  maxSteps: number;
+}
+
+export interface ExecCommandResult {
+  transcriptLength: number;
+  exitCode?: number;
+  timedOut: boolean;
+  outputBytes: number;
+  durationMs: number;
+}
+
+/**
+ * Runs one agent command detached inside the sandbox under a deterministic exec id, so a retry
+ * after a worker crash re-attaches to it (or collects its result) instead of starting it again.
+ * Heartbeats carry progress; the full output becomes an artifact, the model sees head and tail.
+ */
+export async function execCommand(input: ExecCommandInput): Promise<ExecCommandResult> {
+  const ctx = Context.current();
+  const runtime = runtimeFor(input.handle);
+  const execId = `step-${input.step}`;
+  const started = Date.now();
+  await startDetached(runtime, input.handle, execId, input.command, input.timeoutSec);
+
+  let poll = await pollDetached(runtime, input.handle, execId);
+  for (let delay = 200; !poll.done; delay = Math.min(delay * 1.5, 2000)) {
+    ctx.heartbeat({ elapsedSec: poll.elapsedSec, outputBytes: poll.outputBytes, lastLine: poll.lastLine.slice(0, 200) });
+    try {
+      await ctx.sleep(delay);
+    } catch (err) {
+      if (err instanceof CancelledFailure) await killDetached(runtime, input.handle, execId);
+      throw err;
+    }
+    poll = await pollDetached(runtime, input.handle, execId);
+  }
+
+  const store = artifacts();
+  const keys = episodeKeys(input.episodeId);
+  const output = (await readDetachedOutput(runtime, input.handle, execId)).toString('utf8');
+  const outputKey = keys.execOutput(input.step);
+  await store.put(outputKey, output);
+  const state = await currentState(runtime, input.handle);
+
+  let observation = truncateMiddle(output, input.observationChars, store.locate(outputKey));
+  if (poll.timedOut) {
+    observation += `\n[The command ran longer than ${input.timeoutSec} s and was stopped: its whole process tree was killed.${input.timeoutSec < 60 ? ' For long runs such as training, prefix the command with `long_run`.' : ''}]`;
+  } else if (poll.note) {
+    observation += `\n[${poll.note}]`;
+  }
+  const executionTime = poll.elapsedSec ?? (Date.now() - started) / 1000;
+  await writeMessage(store, input.episodeId, input.transcriptLength, {
+    role: 'user',
+    kind: 'observation',
+    step: input.step,
+    content: observationPrompt(observation, input.step, input.maxSteps, state),
+  });
+  const record: ExecRecord = { observation, execution_time: executionTime, state, outputKey, exitCode: poll.exitCode };
+  await store.put(keys.execRecord(input.step), JSON.stringify(record));
+  return {
+    transcriptLength: input.transcriptLength + 1,
+    exitCode: poll.exitCode,
+    timedOut: poll.timedOut,
+    outputBytes: poll.outputBytes,
+    durationMs: Math.round(executionTime * 1000),
+  };
+}

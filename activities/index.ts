@@ -1,0 +1,7 @@
+// Every activity the worker registers. Workflows import this module as types only.
+export { prepareSandbox, teardownSandbox } from './sandbox-lifecycle';
+export { startTranscript } from './episode-start';
+export { callModel } from './call-model';
+export { execCommand } from './exec-command';
+export { evaluateSubmission } from './evaluate';
+export { finishEpisode } from './finish';

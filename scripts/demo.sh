@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The demo: a Temporal dev server (state in .mlgym/, UI on :8233), a worker, and one episode per
+# shipped task driven by the `replay` model (recorded replies, no network), then scores and UI links.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/provision/lib.sh
+bash scripts/setup.sh
+RUNTIME=${MLGYM_DEMO_RUNTIME:-docker}
+mlgym() { node bin/mlgym.js "$@"; }
+
+if ! .mlgym/bin/temporal operator cluster health --address localhost:7233 >/dev/null 2>&1; then
+  log "starting the Temporal dev server in the background (log: .mlgym/logs/server.log)"
+  nohup node bin/mlgym.js server >.mlgym/logs/server.log 2>&1 &
+  for _ in $(seq 1 60); do
+    .mlgym/bin/temporal operator cluster health --address localhost:7233 >/dev/null 2>&1 && break
+    sleep 1
+  done
+fi
+log "starting a worker (log: .mlgym/logs/demo-worker.log)"
+node bin/mlgym.js worker >.mlgym/logs/demo-worker.log 2>&1 &
+worker=$!
+trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null || true' EXIT
+
+status=0
+results=()
+for task in $(ls tasks); do
+  [ -f "tasks/$task/demo.traj" ] || continue
+  log "episode: $task with replay:tasks/$task/demo.traj"
+  out=$(mlgym run --task "$task" --model "replay:tasks/$task/demo.traj" --runtime "$RUNTIME" --wait --json) || status=1
+  results+=("$out")
+done
+printf '%s\n' "${results[@]}" | node -e '
+  const lines = require("fs").readFileSync(0, "utf8");
+  const objects = lines.split(/\n(?=\{)/).filter((s) => s.trim()).map((s) => JSON.parse(s));
+  console.log("\nDemo results");
+  for (const { episodes } of objects) for (const e of episodes) {
+    console.log(`${e.task ?? e.episodeId}: ${e.exitStatus ?? e.status}  score ${JSON.stringify(e.score ?? null)}  baseline->best ${e.bestScore ?? "n/a"}  steps ${e.steps ?? "?"}  cost $${(e.costUsd ?? 0).toFixed(2)}`);
+    console.log(`  ${e.uiLink}`);
+  }
+  console.log("\nThe Temporal UI stays up at http://localhost:8233 (stop the server with: pkill -f \"temporal server start-dev\").");
+'
+exit $status

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs everything the project needs, idempotently; fast when nothing is missing.
+#   npm packages, the pinned temporal binary, the Docker engine, the offline base image, task images.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/provision/lib.sh
+mkdir -p .mlgym/logs
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+bash scripts/provision/temporal.sh
+if [ "${MLGYM_SKIP_DOCKER:-}" != 1 ]; then
+  bash scripts/provision/docker.sh
+  bash scripts/provision/images.sh
+fi

@@ -1,0 +1,256 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cancelSignal, episodeWorkflow, pauseSignal, resumeSignal, statusQuery } from '../../workflows/episode';
+import { SA } from '../../lib/search-attributes';
+import { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, reply, runEpisode, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
+
+let h: EpisodeHarness;
+
+before(async () => {
+  h = await startEpisodeHarness();
+});
+after(async () => {
+  await h?.stop();
+});
+
+const requestsSince = (start: number) => h.llm.requests.slice(start);
+
+describe('episode loop (local runtime, OpenAI wire format)', () => {
+  test('validate continues, submit scores and ends; trajectory and results are MLGym-shaped', async () => {
+    const start = h.llm.requests.length;
+    h.llm.script(
+      { text: reply('cat answer.txt'), usage: { inputTokens: 1000, outputTokens: 100 } },
+      { text: reply('validate'), usage: { inputTokens: 1000, outputTokens: 100 } },
+      { text: reply('echo 7 > answer.txt'), usage: { inputTokens: 1000, outputTokens: 100 } },
+      { text: reply('submit'), usage: { inputTokens: 1000, outputTokens: 100 } },
+    );
+    const input = h.input({});
+    const result = await runEpisode(h, input);
+    assert.equal(result.exitStatus, 'submitted');
+    assert.equal(result.steps, 4);
+    assert.deepEqual(result.evaluations.map((e) => [e.kind, e.metrics.Score]), [['validate', -4], ['submit', 0]]);
+    assert.deepEqual(result.score, { Score: 0 });
+    assert.equal(result.bestScore, 0);
+    // gpt-4o is priced from the table: 4 calls x (1000 in, 100 out).
+    assert.ok(result.costUsd > 0);
+    assert.equal(result.usage.inputTokens, 4000);
+    assert.equal(requestsSince(start).length, 4);
+
+    const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
+    assert.equal(traj.trajectory.length, 4);
+    for (const step of traj.trajectory) for (const field of ['state', 'response', 'thought', 'action', 'execution_time', 'observation']) assert.ok(field in step, field);
+    assert.equal(traj.trajectory[0].action, 'cat answer.txt');
+    assert.match(traj.trajectory[0].observation, /^3/);
+    assert.match(traj.trajectory[1].observation, /Evaluation score: \{"Score":-4\}/);
+    assert.equal(traj.info.exit_status, 'submitted');
+    assert.equal(traj.info.model_stats.api_calls, 4);
+    assert.equal(traj.info.model_stats.tokens_sent, 4000);
+    assert.deepEqual(traj.info.score, [{ Score: -4 }, { Score: 0 }]);
+    assert.ok(traj.history.length >= 9);
+    const results = JSON.parse(readFileSync(result.resultsPath, 'utf8'));
+    assert.deepEqual(results.agent, [{ Score: -4 }, { Score: 0 }]);
+    assert.deepEqual(results.baseline, { Score: -4 });
+
+    // The model saw the system prompt with the tool docs, then the task.
+    const first = requestsSince(start)[0].body as { messages: { role: string; content: string }[] };
+    assert.equal(first.messages[0].role, 'system');
+    assert.match(first.messages[0].content, /edit <start>:<end>|edit/);
+    assert.match(first.messages[0].content, /validate/);
+    assert.match(first.messages[1].content, /Write an integer into answer.txt/);
+  });
+
+  test('malformed replies are re-asked at most twice, billed, then exit_format autosubmits', async () => {
+    const start = h.llm.requests.length;
+    h.llm.script(
+      { text: 'no command here', usage: { inputTokens: 500, outputTokens: 50 } },
+      { text: 'DISCUSSION\ntwo\n```\nls\n```\n```\npwd\n```', usage: { inputTokens: 500, outputTokens: 50 } },
+      { text: '```\nls\n```', usage: { inputTokens: 500, outputTokens: 50 } },
+    );
+    const result = await runEpisode(h, h.input({}));
+    assert.equal(result.exitStatus, 'autosubmission (exit_format)');
+    assert.equal(requestsSince(start).length, 3);
+    assert.equal(result.usage.inputTokens, 1500);
+    assert.ok(result.costUsd > 0);
+    // Each re-ask shows the bad reply and what was wrong with it.
+    const third = requestsSince(start)[2].body as { messages: { role: string; content: string }[] };
+    assert.match(third.messages.at(-1)!.content, /2 fenced blocks/);
+    assert.equal(third.messages.at(-2)!.content, 'DISCUSSION\ntwo\n```\nls\n```\n```\npwd\n```');
+    assert.deepEqual(result.score, { Score: -4 });
+  });
+
+  test('one bad reply then a good one continues the step', async () => {
+    h.llm.script('oops', reply('submit'));
+    const result = await runEpisode(h, h.input({}));
+    assert.equal(result.exitStatus, 'submitted');
+    assert.equal(result.steps, 1);
+  });
+
+  test('the step limit autosubmits the current artefact', async () => {
+    const start = h.llm.requests.length;
+    h.llm.script(reply('echo 5 > answer.txt'), reply('ls'));
+    const result = await runEpisode(h, h.input({ limits: { max_steps: 2 } }));
+    assert.equal(result.exitStatus, 'autosubmission (max_steps)');
+    assert.deepEqual(result.score, { Score: -2 });
+    assert.equal(requestsSince(start).length, 2);
+  });
+
+  test('the cost limit ends the episode without running the call that crossed it', async () => {
+    h.llm.script(
+      { text: reply('echo 6 > answer.txt'), usage: { inputTokens: 100_000, outputTokens: 1000 } },
+      { text: reply('echo 7 > answer.txt'), usage: { inputTokens: 100_000, outputTokens: 1000 } },
+    );
+    const result = await runEpisode(h, h.input({ limits: { cost_limit_usd: 0.3 } }));
+    assert.equal(result.exitStatus, 'autosubmission (exit_cost)');
+    assert.deepEqual(result.score, { Score: -1 }, 'the second action (echo 7) must not have run');
+    assert.ok(result.costUsd > 0.3);
+  });
+
+  test('a context-length error from the provider ends the episode as exit_context', async () => {
+    h.llm.script(reply('echo 7 > answer.txt'), { fault: 'context_length' });
+    const result = await runEpisode(h, h.input({}));
+    assert.equal(result.exitStatus, 'autosubmission (exit_context)');
+    assert.deepEqual(result.score, { Score: 0 });
+  });
+
+  test('a prompt larger than the context window ends the episode before calling the provider', async () => {
+    const start = h.llm.requests.length;
+    h.llm.script(reply('python3 -c "print(\'x\' * 20000)"'));
+    const result = await runEpisode(h, h.input({ modelParams: { context_window: 3000 } }));
+    assert.equal(result.exitStatus, 'autosubmission (exit_context)');
+    assert.equal(requestsSince(start).length, 1);
+  });
+
+  test('submit without an artefact is submission_not_found; a crashing evaluator is evaluation_format_error', async () => {
+    h.llm.script(reply('rm answer.txt'), reply('submit'));
+    const missing = await runEpisode(h, h.input({}));
+    assert.equal(missing.exitStatus, 'submission_not_found (submit)');
+    h.llm.script(reply('echo seven > answer.txt'), reply('validate'), reply('submit'));
+    const broken = await runEpisode(h, h.input({}));
+    assert.equal(broken.exitStatus, 'evaluation_format_error (submit)');
+    const traj = JSON.parse(readFileSync(broken.trajectoryPath, 'utf8'));
+    assert.match(traj.trajectory[1].observation, /Evaluation failed: the evaluator exited with code 1/);
+    assert.match(traj.trajectory[1].observation, /ValueError/);
+  });
+
+  test('long output is cut for the model and kept whole as an artifact', async () => {
+    h.llm.script(reply('seq 1 20000'), reply('submit'));
+    const result = await runEpisode(h, h.input({ limits: { observation_chars: 2000 } }));
+    const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
+    const observation: string = traj.trajectory[0].observation;
+    assert.ok(observation.length < 2600, `observation has ${observation.length} chars`);
+    assert.match(observation, /^1\n2\n/);
+    assert.match(observation, /20000\s*$|20000\n\[/);
+    assert.match(observation, /cut from the middle/);
+    const full = readFileSync(traj.trajectory[0].full_output, 'utf8');
+    assert.equal(full.trim().split('\n').length, 20000);
+  });
+
+  test('commands time out (short by default, training timeout with long_run), killing the process tree', async () => {
+    h.llm.script(reply('sleep 30 & sleep 30; echo never'), reply('long_run sleep 12 && echo finished-long'), reply('submit'));
+    const result = await runEpisode(h, h.input({}));
+    const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
+    assert.match(traj.trajectory[0].observation, /ran longer than 10 s and was stopped/);
+    assert.doesNotMatch(traj.trajectory[0].observation, /never/);
+    assert.match(traj.trajectory[1].observation, /finished-long/);
+    assert.ok(traj.trajectory[0].execution_time < 20);
+  });
+
+  test('429 with Retry-After is retried by Temporal after the advertised delay', async () => {
+    const start = h.llm.requests.length;
+    h.llm.script({ fault: 'status', status: 429, retryAfter: '3' }, { fault: 'status', status: 500 }, reply('submit'));
+    const result = await runEpisode(h, h.input({}));
+    assert.equal(result.exitStatus, 'submitted');
+    const calls = requestsSince(start);
+    assert.equal(calls.length, 3);
+    assert.ok(calls[1].at - calls[0].at >= 2900, `retried after ${calls[1].at - calls[0].at} ms`);
+  });
+
+  test('a 401 fails the episode fast with a clear message, and the key is nowhere in history', async () => {
+    const start = h.llm.requests.length;
+    h.llm.script({ fault: 'status', status: 401 });
+    const input = h.input({});
+    await assert.rejects(runEpisode(h, input), (err: Error & { cause?: Error & { cause?: Error } }) => {
+      const message = `${err.message} ${err.cause?.message} ${err.cause?.cause?.message}`;
+      assert.match(message, /401/);
+      assert.match(message, /OPENAI_API_KEY/);
+      return true;
+    });
+    assert.equal(requestsSince(start).length, 1, 'a 401 is not retried');
+    const history = await h.env.client.workflow.getHandle(input.episodeId).fetchHistory();
+    const text = JSON.stringify(history);
+    assert.ok(!text.includes(FAKE_OPENAI_KEY));
+  });
+});
+
+describe('episode with the Anthropic wire format', () => {
+  test('an episode runs through the real Anthropic client; the key never enters history', async () => {
+    const start = h.llm.requests.length;
+    h.llm.script(reply('echo 8 > answer.txt'), reply('validate'), reply('submit'));
+    const input = h.input({ model: 'anthropic:claude-sonnet-4-5' });
+    const result = await runEpisode(h, input);
+    assert.equal(result.exitStatus, 'submitted');
+    assert.deepEqual(result.score, { Score: -1 });
+    const calls = requestsSince(start);
+    assert.ok(calls.every((c) => c.provider === 'anthropic'));
+    const body = calls[0].body as { system?: unknown; messages: unknown[] };
+    assert.ok(body.system, 'the system prompt goes in the system parameter');
+    const history = JSON.stringify(await h.env.client.workflow.getHandle(input.episodeId).fetchHistory());
+    assert.ok(!history.includes(FAKE_ANTHROPIC_KEY) && !history.includes(FAKE_OPENAI_KEY));
+    // The history carries previews and keys, not the conversation: the system prompt is not in it.
+    assert.ok(!history.includes('SETTING: You are an autonomous machine learning researcher'));
+  });
+});
+
+describe('status, pause, resume, cancel, search attributes', () => {
+  test('status query, pause/resume between steps, graceful cancel of a running command', async () => {
+    const start = h.llm.requests.length;
+    h.llm.script(reply('echo 6 > answer.txt'), reply('long_run sleep 60'));
+    const input = h.input({});
+    const handle = await h.env.client.workflow.start(episodeWorkflow, { workflowId: input.episodeId, taskQueue: h.taskQueue, args: [input] });
+    await handle.signal(pauseSignal);
+    let status = await waitFor(() => handle.query(statusQuery), (s) => s.paused);
+    const pausedAt = status.step;
+    await sleep(1500);
+    status = await handle.query(statusQuery);
+    assert.equal(status.step, pausedAt, 'no step runs while paused');
+    assert.equal(status.phase === 'paused' || status.phase === 'starting', true);
+    await handle.signal(resumeSignal);
+    status = await waitFor(() => handle.query(statusQuery), (s) => s.step >= 2 && s.lastAction === 'long_run sleep 60');
+    assert.equal(status.maxSteps, 50);
+    assert.equal(status.sandbox?.runtime, 'local');
+    await handle.signal(cancelSignal, 'test cancel');
+    const result = await handle.result();
+    assert.equal(result.exitStatus, 'autosubmission (exit_cancel)');
+    assert.deepEqual(result.score, { Score: -1 });
+    assert.equal(requestsSince(start).length, 2, 'no model call after the cancel');
+
+    const description = await handle.describe();
+    const sa = description.typedSearchAttributes;
+    assert.equal(sa.get(SA.task), 'guess');
+    assert.equal(sa.get(SA.model), 'openai:gpt-4o');
+    assert.equal(sa.get(SA.status), 'autosubmission (exit_cancel)');
+    assert.equal(sa.get(SA.step), 2);
+    assert.equal(sa.get(SA.bestScore), -1);
+    assert.equal(typeof sa.get(SA.cost), 'number');
+
+    // Activities carry readable summaries in the UI.
+    const history = await handle.fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => Buffer.from((e.userMetadata?.summary?.data as Uint8Array) ?? []).toString('utf8'));
+    assert.ok(summaries.some((s) => s.includes('model: openai:gpt-4o step 1')), summaries.join(' | '));
+    assert.ok(summaries.some((s) => s.includes('exec: long_run sleep 60') || s.includes('exec: sleep 60')), summaries.join(' | '));
+  });
+});
+
+async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read().catch(() => undefined);
+    if (value !== undefined && ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
+    await sleep(200);
+  }
+}
