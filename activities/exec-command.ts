@@ -10,6 +10,8 @@ import { runtimeFor } from './sandbox-lifecycle';
 import { writeMessage } from './transcript';
 import type { ExecRecord } from './finish';
 
+const MAX_FAILED_POLLS = 60;
+
 export interface ExecCommandInput {
   episodeId: string;
   step: number;
@@ -42,6 +44,7 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   await startDetached(runtime, input.handle, execId, input.command, input.timeoutSec);
 
   let poll = await pollDetached(runtime, input.handle, execId);
+  let failedPolls = 0;
   for (let delay = 200; !poll.done; delay = Math.min(delay * 1.5, 2000)) {
     ctx.heartbeat({ elapsedSec: poll.elapsedSec, outputBytes: poll.outputBytes, lastLine: poll.lastLine.slice(0, 200) });
     try {
@@ -50,7 +53,14 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
       if (err instanceof CancelledFailure) await killDetached(runtime, input.handle, execId);
       throw err;
     }
-    poll = await pollDetached(runtime, input.handle, execId);
+    try {
+      poll = await pollDetached(runtime, input.handle, execId);
+      failedPolls = 0;
+    } catch (err) {
+      // A fork bomb holding the pids limit makes `docker exec` fail for a while; the runner's own
+      // watchdog still ends the command, so keep polling (a retry would re-attach anyway).
+      if (++failedPolls > MAX_FAILED_POLLS) throw err;
+    }
   }
 
   const store = artifacts();

@@ -16,6 +16,7 @@ hash=$( (cd "$CONTEXT" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 s
   | sha256sum | cut -c1-16)
 current=$(docker image inspect --format "{{ index .Config.Labels \"$LABEL\" }}" "$IMAGE" 2>/dev/null || true)
 if [ "$current" = "$hash" ]; then exit 0; fi
+previous=$(docker image inspect --format '{{ .Id }}' "$IMAGE" 2>/dev/null || true)
 
 if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   if [ "$BASE" = mlgym/debian-base:bookworm ]; then
@@ -29,3 +30,6 @@ log "building $IMAGE from $CONTEXT (base $BASE; log: .mlgym/logs/image-task.log)
 docker build --build-arg "BASE_IMAGE=$BASE" --label "$LABEL=$hash" -t "$IMAGE" "$CONTEXT" \
   >.mlgym/logs/image-task.log 2>&1 || { tail -30 .mlgym/logs/image-task.log >&2; exit 1; }
 log "built $IMAGE ($hash)"
+# The replaced image is now untagged; remove it unless a container still uses it.
+built=$(docker image inspect --format '{{ .Id }}' "$IMAGE")
+if [ -n "$previous" ] && [ "$previous" != "$built" ]; then docker rmi "$previous" >/dev/null 2>&1 || true; fi

@@ -1,0 +1,37 @@
+import type Docker from 'dockerode';
+import type { TaskConfig } from '../../lib/task-config';
+import { dockerPaths } from './paths';
+
+/** Labels that mark ownership, so a reaper can find and remove orphaned containers. */
+export const LABELS = {
+  episode: 'mlgym.episode',
+  task: 'mlgym.task',
+  managed: 'mlgym.managed',
+  role: 'mlgym.role',
+} as const;
+
+/**
+ * The container settings shared by episode sandboxes and evaluation contexts: the task's image,
+ * the unprivileged user, its limits (no swap beyond the memory limit), no network unless asked.
+ */
+export function containerOptions(task: TaskConfig, network: boolean): Docker.ContainerCreateOptions {
+  const { cpus, memory_mb, pids, gpus } = task.resources;
+  const memory = memory_mb * 1024 * 1024;
+  return {
+    Image: task.image,
+    User: 'agent',
+    WorkingDir: dockerPaths.workspace,
+    Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`],
+    HostConfig: {
+      NetworkMode: network ? 'bridge' : 'none',
+      NanoCpus: Math.round(cpus * 1e9),
+      Memory: memory,
+      MemorySwap: memory,
+      PidsLimit: pids,
+      // An init as PID 1 reaps the orphans that detached commands leave behind.
+      Init: true,
+      SecurityOpt: ['no-new-privileges'],
+      DeviceRequests: gpus > 0 ? [{ Driver: '', Count: gpus, Capabilities: [['gpu']] }] : undefined,
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import * as os from 'node:os';
+import type Docker from 'dockerode';
+import type { SandboxHandle } from '../../lib/episode';
+import { containerOptions, LABELS } from './container-config';
+import { dockerCall, dockerClient, isMissingContainer, onContainer, statusCode } from './docker-client';
+import { dirsBetween, fileEntry, type FsEntry, normalizeEntries } from './entries';
+import { SandboxImageMissingError } from './errors';
+import { type SandboxSpec, sandboxLayout } from './layout';
+import { dockerPaths, safeName } from './paths';
+import { runExec } from './docker-exec';
+import type { ExecOptions, ExecResult, FileToCopy, SandboxRuntime } from './runtime';
+import { packEntries, readSingleFile } from './tar';
+
+/** One container per episode, driven through the Docker API (no docker CLI needed on the worker). */
+export class DockerRuntime implements SandboxRuntime {
+  constructor(private readonly docker: Docker = dockerClient()) {}
+
+  async exec(handle: SandboxHandle, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const container = this.container(handle);
+    return onContainer(handle.episodeId, async () => {
+      try {
+        return await runExec(this.docker, container, handle, argv, options);
+      } catch (err) {
+        // A daemon restart stops containers; the episode's files survive in the container's layer.
+        if (statusCode(err) !== 409) throw err;
+        await startContainer(container);
+        return runExec(this.docker, container, handle, argv, options);
+      }
+    });
+  }
+
+  /**
+   * Parent directories inside the workspace of agent-owned files are made agent-owned, so a
+   * restored file in a new subfolder stays editable; other missing parents are created by Docker
+   * as root-owned 0755.
+   */
+  async copyIn(handle: SandboxHandle, files: FileToCopy[]): Promise<void> {
+    const parents = files
+      .filter((f) => f.owner === 'agent')
+      .flatMap((f) => dirsBetween(handle.workspace, f.path))
+      .map((d): FsEntry => ({ kind: 'dir', path: d, owner: 'agent', mode: 0o755 }));
+    await this.writeEntries(handle, normalizeEntries([...parents, ...files.map(fileEntry)]));
+  }
+
+  async writeEntries(handle: SandboxHandle, entries: FsEntry[]): Promise<void> {
+    const container = this.container(handle);
+    await onContainer(handle.episodeId, () => container.putArchive(packEntries(entries), { path: '/' }));
+  }
+
+  async copyOut(handle: SandboxHandle, path: string): Promise<Buffer | undefined> {
+    const container = this.container(handle);
+    return onContainer(handle.episodeId, async () => {
+      let archive: NodeJS.ReadableStream;
+      try {
+        archive = await container.getArchive({ path });
+      } catch (err) {
+        if (statusCode(err) === 404 && !isMissingContainer(err)) return undefined;
+        throw err;
+      }
+      return readSingleFile(archive, path);
+    });
+  }
+
+  async destroy(handle: SandboxHandle): Promise<void> {
+    try {
+      await dockerCall(() => this.container(handle).remove({ force: true, v: true }));
+    } catch (err) {
+      // Already gone, or a concurrent destroy is removing it.
+      if (statusCode(err) !== 404 && statusCode(err) !== 409) throw err;
+    }
+  }
+
+  async exists(handle: SandboxHandle): Promise<boolean> {
+    try {
+      await dockerCall(() => this.container(handle).inspect());
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  private container(handle: SandboxHandle): Docker.Container {
+    if (!handle.containerId) throw new TypeError(`sandbox handle of ${handle.episodeId} has no container id`);
+    return this.docker.getContainer(handle.containerId);
+  }
+}
+
+/**
+ * Creates the episode's container, or re-finds it by its episode label (starting it if stopped),
+ * so a retried prepareSandbox never makes a second one. A container whose setup was interrupted
+ * (no ready marker) is removed and made again: the agent never ran in it.
+ */
+export async function createDockerSandbox(spec: SandboxSpec, docker: Docker = dockerClient()): Promise<SandboxHandle> {
+  const runtime = new DockerRuntime(docker);
+  for (let attempt = 0; ; attempt++) {
+    const found = await onContainer(spec.episodeId, () =>
+      docker.listContainers({ all: true, filters: { label: [`${LABELS.episode}=${spec.episodeId}`] } }),
+    );
+    if (found[0]) {
+      const handle = handleFor(spec, found[0].Id);
+      if (await runtime.copyOut(handle, dockerPaths.readyMarker)) {
+        if (found[0].State !== 'running') await startContainer(docker.getContainer(found[0].Id));
+        return handle;
+      }
+      await runtime.destroy(handle);
+    }
+    try {
+      return await createFresh(spec, docker, runtime);
+    } catch (err) {
+      // 409: a concurrent attempt created the same-named container first; adopt it.
+      if (statusCode(err) !== 409 || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function createFresh(spec: SandboxSpec, docker: Docker, runtime: DockerRuntime): Promise<SandboxHandle> {
+  const { task } = spec;
+  const base = containerOptions(task, task.network);
+  let container: Docker.Container;
+  try {
+    container = await onContainer(spec.episodeId, () =>
+      docker.createContainer({
+        ...base,
+        name: `mlgym-${safeName(spec.episodeId)}`,
+        // Keeps the container alive between commands; every command is a `docker exec`.
+        Entrypoint: ['sleep', 'infinity'],
+        Cmd: [],
+        Labels: { [LABELS.episode]: spec.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'sandbox' },
+      }),
+    );
+  } catch (err) {
+    if (statusCode(err) === 404) throw new SandboxImageMissingError(task.image);
+    throw err;
+  }
+  const handle = handleFor(spec, container.id);
+  const layout = await sandboxLayout(task, spec.taskDir, { workspace: dockerPaths.workspace, tools: dockerPaths.tools });
+  const marker: FsEntry = { kind: 'file', path: dockerPaths.readyMarker, owner: 'root', mode: 0o444, content: Buffer.from(`${spec.episodeId}\n`) };
+  // The marker is the archive's last entry: a truncated upload leaves the sandbox unmarked.
+  await runtime.writeEntries(handle, [...layout, marker]);
+  await startContainer(container);
+  return handle;
+}
+
+function handleFor(spec: SandboxSpec, containerId: string): SandboxHandle {
+  return {
+    runtime: 'docker',
+    episodeId: spec.episodeId,
+    containerId,
+    workspace: dockerPaths.workspace,
+    home: dockerPaths.home,
+    host: os.hostname(),
+  };
+}
+
+async function startContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.start();
+  } catch (err) {
+    if (statusCode(err) !== 304) throw err; // already running
+  }
+}
+
+export { checkDockerReachable } from './docker-client';

@@ -1,0 +1,63 @@
+/**
+ * Typed sandbox failures. Activity wrappers map them by `name` to retryable or non-retryable
+ * Temporal failures (an unreachable engine may come back; a missing image or a bad task will not).
+ */
+export class DockerUnreachableError extends Error {
+  override name = 'DockerUnreachableError';
+  constructor(where: string, cause: unknown) {
+    super(
+      `Docker is not reachable at ${where}: start it with \`bash scripts/provision/docker.sh\` ` +
+        `or use --runtime local (${cause instanceof Error ? cause.message : String(cause)})`,
+      { cause },
+    );
+  }
+}
+
+export class SandboxImageMissingError extends Error {
+  override name = 'SandboxImageMissingError';
+  constructor(image: string) {
+    super(`sandbox image ${image} is not present: build it with \`bash scripts/provision/images.sh\``);
+  }
+}
+
+/** The sandbox's container (or directory) is gone: removed, reaped, or its host lost. */
+export class SandboxGoneError extends Error {
+  override name = 'SandboxGoneError';
+  constructor(episodeId: string, detail: string) {
+    super(`sandbox of episode ${episodeId} is gone: ${detail}`);
+  }
+}
+
+/** A task's files cannot be laid out (a listed path is missing or escapes the task folder). */
+export class TaskLayoutError extends Error {
+  override name = 'TaskLayoutError';
+}
+
+/** An exec id that is not safe to use as a directory name inside the sandbox. */
+export class InvalidExecIdError extends Error {
+  override name = 'InvalidExecIdError';
+  constructor(execId: string) {
+    super(`exec id ${JSON.stringify(execId)} may hold letters, digits, _ . - only`);
+  }
+}
+
+/** copyOut of a path that exists but is a directory or a special file. */
+export class NotAFileError extends Error {
+  override name = 'NotAFileError';
+}
+
+/** pollDetached or killDetached of an exec id that was never started in this sandbox. */
+export class DetachedExecNotFoundError extends Error {
+  override name = 'DetachedExecNotFoundError';
+  constructor(execId: string) {
+    super(`no detached command ${execId} was started in this sandbox`);
+  }
+}
+
+/** The launcher of a detached command failed (the command did not start; a retry may start it). */
+export class DetachedStartError extends Error {
+  override name = 'DetachedStartError';
+  constructor(execId: string, detail: string) {
+    super(`could not start detached command ${execId}: ${detail}`);
+  }
+}

@@ -1,0 +1,107 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import type { RuntimeKind } from '../../lib/episode';
+import type { TaskConfig } from '../../lib/task-config';
+import { containerOptions, LABELS } from './container-config';
+import { demuxBuffer, dockerCall, dockerClient, statusCode } from './docker-client';
+import { SandboxImageMissingError } from './errors';
+import { removeHostTree, writeHostEntries } from './host-fs';
+import { runProcess } from './host-process';
+import { evaluationLayout } from './layout';
+import { dockerPaths } from './paths';
+import { packEntries } from './tar';
+
+/**
+ * Scores a submission in a context the agent never touched: a fresh container (docker) or a
+ * fresh temporary directory (local) holding the task's own evaluator, support files, data and
+ * hidden files, plus the submission. It is removed afterwards whatever happens.
+ */
+
+export interface TrustedEvaluationInput {
+  runtime: RuntimeKind;
+  task: TaskConfig;
+  taskDir: string;
+  /** The submission artefact copied out of the sandbox; undefined runs the evaluator without one. */
+  submission: Buffer | undefined;
+  timeoutSec: number;
+}
+
+export interface TrustedEvaluationResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export function runTrustedEvaluation(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
+  return input.runtime === 'docker' ? evaluateInContainer(input) : evaluateInTempDir(input);
+}
+
+async function evaluateInContainer(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
+  const { task } = input;
+  const docker = dockerClient();
+  let container: Docker.Container;
+  try {
+    container = await dockerCall(() =>
+      docker.createContainer({
+        // Never networked, whatever the task: the evaluator has nothing to fetch and must leak nothing.
+        ...containerOptions(task, false),
+        // The trusted evaluator runs as root so it can keep hidden files (answers, seeds) from the
+        // submission's code, which it runs as an unprivileged user (no-new-privileges still allows
+        // dropping privileges, never gaining them).
+        User: 'root',
+        Entrypoint: ['bash', '-c', task.evaluation_command],
+        Cmd: [],
+        Labels: { [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'evaluation' },
+      }),
+    );
+  } catch (err) {
+    if (statusCode(err) === 404) throw new SandboxImageMissingError(task.image);
+    throw err;
+  }
+  try {
+    const layout = await evaluationLayout(task, input.taskDir, dockerPaths.workspace, input.submission);
+    await container.putArchive(packEntries(layout), { path: '/' });
+    await container.start();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), input.timeoutSec * 1000);
+    });
+    const exited = container.wait().then(
+      () => 'exited' as const,
+      () => 'exited' as const, // removed under us: inspect below reports what is known
+    );
+    const outcome = await Promise.race([exited, expired]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      await container.kill().catch(() => undefined);
+      await exited;
+    }
+    const state = (await container.inspect()).State;
+    const { stdout, stderr } = demuxBuffer(await container.logs({ stdout: true, stderr: true, follow: false }));
+    return { exitCode: state.ExitCode, stdout, stderr, timedOut: outcome === 'timeout' };
+  } finally {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+async function evaluateInTempDir(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlgym-eval-'));
+  try {
+    await writeHostEntries(await evaluationLayout(input.task, input.taskDir, dir, input.submission));
+    return await runProcess(['bash', '-c', input.task.evaluation_command], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        HOME: dir,
+        LANG: process.env.LANG ?? 'C.UTF-8',
+        PYTHONUNBUFFERED: '1',
+      },
+      timeoutSec: input.timeoutSec,
+    });
+  } finally {
+    await removeHostTree(dir);
+  }
+}

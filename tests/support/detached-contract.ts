@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { currentState, type DetachedStatus, killDetached, pollDetached, readDetachedOutput, startDetached } from '../../activities/sandbox/detached';
+import type { SandboxRuntime } from '../../activities/sandbox/runtime';
+import type { SandboxHandle } from '../../lib/episode';
+
+export interface SandboxUnderTest {
+  runtime: SandboxRuntime;
+  handle: SandboxHandle;
+}
+
+/** Polls until the detached command is done; `tolerateErrors` rides out a sandbox at its pids limit. */
+export async function waitDone(s: SandboxUnderTest, execId: string, timeoutMs = 30_000, tolerateErrors = false): Promise<DetachedStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const status = await pollDetached(s.runtime, s.handle, execId);
+      if (status.done) return status;
+    } catch (err) {
+      if (!tolerateErrors) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`${execId} not done after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until the command's shell has started (it writes pgid as its first act). */
+export async function waitRunning(s: SandboxUnderTest, execId: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await s.runtime.copyOut(s.handle, `${s.handle.home}/.mlgym/exec/${execId}/pgid`)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${execId} did not start`);
+}
+
+const sh = async (s: SandboxUnderTest, script: string) => s.runtime.exec(s.handle, ['bash', '-c', script]);
+
+/**
+ * The behaviour every runtime's detached commands must show, registered as tests. `get` returns
+ * undefined when the runtime is unavailable, and the tests skip with `skipReason()`.
+ */
+export function detachedContract(get: () => SandboxUnderTest | undefined, skipReason: () => string): void {
+  const it = (name: string, body: (s: SandboxUnderTest, t: TestContext) => Promise<void>): void => {
+    test(`detached: ${name}`, async (t) => {
+      const s = get();
+      if (!s) return t.skip(skipReason());
+      await body(s, t);
+    });
+  };
+
+  it('streams output while running and reports the exit code', async (s) => {
+    await startDetached(s.runtime, s.handle, 'stream', 'for i in 1 2 3 4 5 6; do echo line$i; sleep 0.4; done; exit 7', 30);
+    let running: DetachedStatus | undefined;
+    for (let i = 0; i < 50 && !running; i++) {
+      const status = await pollDetached(s.runtime, s.handle, 'stream');
+      if (!status.done && status.outputBytes > 0) running = status;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(running, 'saw the command running with output');
+    assert.match(running.lastLine, /^line\d$/);
+    const done = await waitDone(s, 'stream');
+    assert.equal(done.exitCode, 7);
+    assert.equal(done.timedOut, false);
+    assert.equal(done.note, undefined);
+    assert.equal(done.lastLine, 'line6');
+    assert.ok(done.elapsedSec >= 2 && done.elapsedSec < 10, `elapsed ${done.elapsedSec}`);
+    const output = (await readDetachedOutput(s.runtime, s.handle, 'stream')).toString();
+    assert.equal(output, 'line1\nline2\nline3\nline4\nline5\nline6\n');
+  });
+
+  it('a timeout kills the whole process tree', async (s) => {
+    await startDetached(s.runtime, s.handle, 'timeout', 'echo begin; bash -c "sleep 301" & sleep 302', 2);
+    const done = await waitDone(s, 'timeout', 15_000);
+    assert.equal(done.timedOut, true);
+    assert.ok(done.elapsedSec >= 2 && done.elapsedSec < 8, `elapsed ${done.elapsedSec}`);
+    assert.match(done.note ?? '', /timed out/);
+    const left = await s.runtime.exec(s.handle, ['pgrep', '-f', 'sleep 30[12]']);
+    assert.equal(left.exitCode, 1, `processes left behind: ${left.stdout}`);
+  });
+
+  it('killDetached stops a running command and its children', async (s) => {
+    await startDetached(s.runtime, s.handle, 'kill', 'sleep 303 & sleep 304', 60);
+    await killDetached(s.runtime, s.handle, 'kill');
+    const done = await waitDone(s, 'kill', 15_000);
+    assert.equal(done.timedOut, false);
+    assert.match(done.note ?? '', /stopped on request/);
+    assert.equal((await s.runtime.exec(s.handle, ['pgrep', '-f', 'sleep 30[34]'])).exitCode, 1);
+  });
+
+  it('the working directory persists between commands', async (s) => {
+    await startDetached(s.runtime, s.handle, 'cd-1', 'mkdir -p sub/dir && cd sub/dir', 10);
+    assert.equal((await waitDone(s, 'cd-1')).exitCode, 0);
+    await startDetached(s.runtime, s.handle, 'cd-2', 'pwd', 10);
+    await waitDone(s, 'cd-2');
+    const pwd = (await readDetachedOutput(s.runtime, s.handle, 'cd-2')).toString().trim();
+    assert.equal(pwd, `${s.handle.workspace}/sub/dir`);
+    const state = await currentState(s.runtime, s.handle);
+    if (state.working_dir !== undefined) assert.equal(state.working_dir, pwd);
+    await startDetached(s.runtime, s.handle, 'cd-3', 'cd "$MLGYM_WORKSPACE"; exit 0', 10);
+    await waitDone(s, 'cd-3');
+  });
+
+  it('starting the same exec id again re-attaches instead of running twice', async (s) => {
+    const command = 'echo run >> "$HOME/attach.log"; sleep 1';
+    const [a, b] = await Promise.all([
+      startDetached(s.runtime, s.handle, 'attach', command, 10),
+      startDetached(s.runtime, s.handle, 'attach', command, 10),
+    ]);
+    assert.equal([a.started, b.started].filter(Boolean).length, 1);
+    assert.deepEqual(await startDetached(s.runtime, s.handle, 'attach', command, 10), { started: false });
+    await waitDone(s, 'attach');
+    assert.deepEqual(await startDetached(s.runtime, s.handle, 'attach', command, 10), { started: false });
+    const log = await sh(s, 'cat "$HOME/attach.log"');
+    assert.equal(log.stdout, 'run\n');
+  });
+}
