@@ -1,4 +1,4 @@
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { EpisodeResult, EpisodeStatus } from '../../lib/episode';
 import { statusQuery } from '../../workflows/episode';
 import { say } from './output';
@@ -37,10 +37,16 @@ export async function followEpisode(client: Client, episodeId: string, pollMs = 
     return { ...result, uiLink, status: 'COMPLETED' };
   } catch (err) {
     const description = await handle.describe().catch(() => undefined);
-    const cause = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message;
-    return { episodeId, uiLink, status: description?.status.name ?? 'FAILED', error: cause };
+    return { episodeId, uiLink, status: description?.status.name ?? 'FAILED', error: rootCause(err) };
   } finally {
     done = true;
     await polling;
   }
+}
+
+/** The innermost message of a failure chain (workflow failed <- activity failed <- the real reason). */
+function rootCause(err: unknown): string {
+  let current = err as Error;
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
 }

@@ -10,7 +10,6 @@ import { LocalArtifactStore } from '../../activities/artifacts/local';
 import { InvalidArtifactKeyError, S3ArtifactStore } from '../../activities/artifacts/s3';
 import { startS3Server, type S3Server } from '../support/s3-server';
 
-// `void`: the promises describe() and it() return are awaited by the node:test runner, not here.
 // moto accepts any credentials; these keep the SDK's default chain away from real ones.
 const CREDENTIAL_ENV = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SESSION_TOKEN: 'test' };
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -22,7 +21,7 @@ interface Live {
   store(prefix?: string, pageSize?: number): S3ArtifactStore;
 }
 
-void describe('S3ArtifactStore against a real S3-compatible server', () => {
+describe('S3ArtifactStore against a real S3-compatible server', () => {
   let server: S3Server | undefined;
   let live: Live | undefined;
   let unavailable = '';
@@ -62,7 +61,7 @@ void describe('S3ArtifactStore against a real S3-compatible server', () => {
     return live;
   };
 
-  void it('round-trips text, binary and empty bodies', async (t) => {
+  it('round-trips text, binary and empty bodies', async (t) => {
     const s3 = need(t);
     if (!s3) return;
     const store = s3.store('roundtrip');
@@ -77,7 +76,7 @@ void describe('S3ArtifactStore against a real S3-compatible server', () => {
     assert.equal((await store.tryGet('ep/transcript.json'))?.toString(), 'replaced');
   });
 
-  void it('reports missing keys: tryGet gives undefined, get rejects, exists is false', async (t) => {
+  it('reports missing keys: tryGet gives undefined, get rejects, exists is false', async (t) => {
     const s3 = need(t);
     if (!s3) return;
     const store = s3.store('missing');
@@ -88,14 +87,14 @@ void describe('S3ArtifactStore against a real S3-compatible server', () => {
     assert.equal(await store.exists('yes.json'), true);
   });
 
-  void it('treats a missing bucket as an error, not as a missing key', async (t) => {
+  it('treats a missing bucket as an error, not as a missing key', async (t) => {
     const s3 = need(t);
     if (!s3) return;
     const store = new S3ArtifactStore({ bucket: `${bucket}-absent`, client: s3.client });
     await assert.rejects(store.tryGet('k'), { name: 'NoSuchBucket' });
   });
 
-  void it('lists a folder across many ListObjectsV2 pages, sorted', async (t) => {
+  it('lists a folder across many ListObjectsV2 pages, sorted', async (t) => {
     const s3 = need(t);
     if (!s3) return;
     const store = s3.store('paged', 2);
@@ -117,7 +116,7 @@ void describe('S3ArtifactStore against a real S3-compatible server', () => {
     assert.deepEqual(await store.list('absent'), []);
   });
 
-  void it('keeps stores with different prefixes apart', async (t) => {
+  it('keeps stores with different prefixes apart', async (t) => {
     const s3 = need(t);
     if (!s3) return;
     const a = s3.store('tenant-a');
@@ -135,7 +134,7 @@ void describe('S3ArtifactStore against a real S3-compatible server', () => {
     assert.equal(whole.locate('k.txt'), `s3://${bucket}/k.txt`);
   });
 
-  void it('rejects keys a local store would treat as paths outside its root', async (t) => {
+  it('rejects keys a local store would treat as paths outside its root', async (t) => {
     const s3 = need(t);
     if (!s3) return;
     const store = s3.store('keys');
@@ -145,7 +144,7 @@ void describe('S3ArtifactStore against a real S3-compatible server', () => {
     }
   });
 
-  void it('artifactStoreFromEnv builds an S3 store from an s3:// setting and caches it', async (t) => {
+  it('artifactStoreFromEnv builds an S3 store from an s3:// setting and caches it', async (t) => {
     const s3 = need(t);
     if (!s3) return;
     const env = { MLGYM_ARTIFACTS: `s3://${bucket}/from-env/`, AWS_ENDPOINT_URL_S3: s3.endpoint };
@@ -162,7 +161,7 @@ void describe('S3ArtifactStore against a real S3-compatible server', () => {
   });
 });
 
-void describe('artifactStoreFromEnv for local and invalid settings', () => {
+describe('artifactStoreFromEnv for local and invalid settings', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mlgym-artifacts-env-'));
@@ -171,7 +170,7 @@ void describe('artifactStoreFromEnv for local and invalid settings', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  void it('defaults to .mlgym/artifacts in the repository', () => {
+  it('defaults to .mlgym/artifacts in the repository', () => {
     const expected = path.resolve(__dirname, '..', '..', '.mlgym', 'artifacts');
     for (const env of [{}, { MLGYM_ARTIFACTS: '' }]) {
       const store = artifactStoreFromEnv(env);
@@ -180,7 +179,7 @@ void describe('artifactStoreFromEnv for local and invalid settings', () => {
     }
   });
 
-  void it('accepts file:// URLs and plain paths', async () => {
+  it('accepts file:// URLs and plain paths', async () => {
     const fromUrl = artifactStoreFromEnv({ MLGYM_ARTIFACTS: `file://${dir}` });
     assert.ok(fromUrl instanceof LocalArtifactStore);
     assert.equal(fromUrl.root, dir);
@@ -192,7 +191,7 @@ void describe('artifactStoreFromEnv for local and invalid settings', () => {
     assert.equal(relative.root, path.resolve('some/relative'));
   });
 
-  void it('rejects other values with an error naming the variable and the accepted forms', () => {
+  it('rejects other values with an error naming the variable and the accepted forms', () => {
     for (const value of ['gs://bucket/x', 'https://example.com/b', 's3://', 's3://Upper_Case/p', 'file://remote-host/x']) {
       assert.throws(() => artifactStoreFromEnv({ MLGYM_ARTIFACTS: value }), (err: unknown) => {
         assert.ok(err instanceof ArtifactStoreConfigError, `${value}: ${String(err)}`);

@@ -1,9 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cancelSignal, episodeWorkflow, pauseSignal, resumeSignal, statusQuery } from '../../workflows/episode';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { s3Client, s3ConnectionFromEnv } from '../../activities/artifacts/s3';
 import { SA } from '../../lib/search-attributes';
+import { startS3Server } from '../support/s3-server';
 import { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, reply, runEpisode, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
 
 let h: EpisodeHarness;
@@ -225,6 +228,7 @@ describe('status, pause, resume, cancel, search attributes', () => {
     assert.equal(result.exitStatus, 'autosubmission (exit_cancel)');
     assert.deepEqual(result.score, { Score: -1 });
     assert.equal(requestsSince(start).length, 2, 'no model call after the cancel');
+    assert.ok(status.sandbox && !existsSync(status.sandbox.workspace), 'the sandbox was torn down after the autosubmission');
 
     const description = await handle.describe();
     const sa = description.typedSearchAttributes;
@@ -254,3 +258,33 @@ async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, tim
     await sleep(200);
   }
 }
+
+describe('artifacts in S3', () => {
+  test('an episode keeps its transcript, outputs, trajectory and results in an S3-compatible store', async () => {
+    const server = await startS3Server();
+    const saved = { ...process.env };
+    try {
+      const bucket = `mlgym-episode-${Date.now()}`;
+      Object.assign(process.env, { AWS_ENDPOINT_URL: server.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' });
+      const client = s3Client(s3ConnectionFromEnv());
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      process.env.MLGYM_ARTIFACTS = `s3://${bucket}/runs`;
+      h.llm.script(reply('echo 7 > answer.txt'), reply('submit'));
+      const input = h.input({});
+      const result = await runEpisode(h, input);
+      assert.equal(result.exitStatus, 'submitted');
+      assert.equal(result.trajectoryPath, `s3://${bucket}/runs/episodes/${input.episodeId}/${input.episodeId}.traj`);
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `runs/episodes/${input.episodeId}/` }));
+      const keys = (listed.Contents ?? []).map((o) => o.Key!.replace(`runs/episodes/${input.episodeId}/`, ''));
+      for (const expected of ['transcript/000000.json', 'transcript/000002.json', 'steps/000001/output.txt', 'steps/000001/model.json', 'results.json', `${input.episodeId}.traj`]) {
+        assert.ok(keys.includes(expected), `${expected} missing from ${keys.join(', ')}`);
+      }
+      const traj = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `runs/episodes/${input.episodeId}/${input.episodeId}.traj` }));
+      const parsed = JSON.parse(await traj.Body!.transformToString());
+      assert.equal(parsed.info.exit_status, 'submitted');
+    } finally {
+      process.env = saved;
+      await server.stop();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { LocalArtifactStore } from '../../activities/artifacts/local';
 
 // `void`: the promises describe() and it() return are awaited by the node:test runner, not here.
-void describe('LocalArtifactStore', () => {
+describe('LocalArtifactStore', () => {
   let root: string;
   let store: LocalArtifactStore;
 

@@ -43,7 +43,7 @@ const wires = [
   { provider: 'anthropic', model: 'claude-haiku-4-5', keyEnv: 'ANTHROPIC_API_KEY', baseEnv: 'ANTHROPIC_BASE_URL', path: '/v1/messages' },
 ] as const;
 
-void describe('HTTP providers through the real SDKs against the fake server', () => {
+describe('HTTP providers through the real SDKs against the fake server', () => {
   let server: FakeLlmServer;
   before(async () => {
     server = await startFakeLlmServer();
@@ -63,7 +63,7 @@ void describe('HTTP providers through the real SDKs against the fake server', ()
     const call = (extra?: Record<string, string>, req = request(wire.model)) =>
       createProvider(spec, env(extra)).complete(req);
 
-    void describe(wire.provider, () => {
+    describe(wire.provider, () => {
       void it('returns the reply text and the usage the server reported', async () => {
         server.script({ text: 'DISCUSSION\nLook around.\n```\nls\n```', usage: { inputTokens: 123, outputTokens: 45 } });
         const completion = await call();
@@ -288,7 +288,7 @@ void describe('HTTP providers through the real SDKs against the fake server', ()
   });
 });
 
-void describe('replay provider', () => {
+describe('replay provider', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'mlgym-replay-'));
@@ -353,7 +353,7 @@ void describe('replay provider', () => {
   });
 });
 
-void describe('model specs', () => {
+describe('model specs', () => {
   void it('splits on the first colon only', () => {
     assert.deepEqual(parseModelSpec('openai:gpt-4o'), { provider: 'openai', model: 'gpt-4o' });
     assert.deepEqual(parseModelSpec('openai:llama3:8b'), { provider: 'openai', model: 'llama3:8b' });
@@ -371,7 +371,7 @@ void describe('model specs', () => {
   });
 });
 
-void describe('pricing', () => {
+describe('pricing', () => {
   const none = {};
   const openai = (model: string): ModelSpec => ({ provider: 'openai', model });
 

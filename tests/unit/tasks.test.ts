@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -16,7 +16,9 @@ import { TaskConfig, describeIssues } from '../../lib/task-config';
 const TASKS_DIR = join(__dirname, '..', '..', 'tasks');
 const GAME_TASKS = ['battleOfSexes', 'prisonersDilemma', 'blotto'] as const;
 const EVAL_TIMEOUT_MS = 120_000;
-const ENGINE_MARKER = '# ----- sandboxed match engine (identical in every game task) -----';
+/** The one match engine of the game tasks; each task folder links to it (tasks/_shared is no task). */
+const SHARED_ENGINE = join(TASKS_DIR, '_shared', 'match_engine.py');
+const ENGINE_LINK = '../_shared/match_engine.py';
 const tempDirs: string[] = [];
 after(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
@@ -80,6 +82,7 @@ async function evaluate(id: string, submission: string | ((dir: string) => strin
   chmodSync(dir, 0o755);
   for (const rel of [...task.evaluation_paths, ...task.evaluator_support_paths, ...task.hidden_files]) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    // Follows symlinks (match_engine.py), as the harness does: the copy is a plain file.
     copyFileSync(join(taskDir, rel), join(dir, rel));
   }
   writeFileSync(join(dir, task.submission_path), typeof submission === 'string' ? submission : submission(dir));
@@ -182,14 +185,17 @@ def row_strategy(history):
 }
 
 describe('game-theory tasks', () => {
-  it('share one sandboxed match engine', () => {
-    const engines = GAME_TASKS.map((id) => {
-      const source = readFileSync(join(TASKS_DIR, id, 'evaluate.py'), 'utf8');
-      assert.ok(source.includes(ENGINE_MARKER), `${id}/evaluate.py has the engine marker`);
-      return source.slice(source.indexOf(ENGINE_MARKER));
-    });
-    assert.equal(engines[1], engines[0]);
-    assert.equal(engines[2], engines[0]);
+  it('share one sandboxed match engine: a relative symlink to tasks/_shared, shipped as a support file', () => {
+    assert.ok(existsSync(SHARED_ENGINE), 'tasks/_shared/match_engine.py exists');
+    assert.ok(!existsSync(join(TASKS_DIR, '_shared', 'task.yaml')), 'tasks/_shared is not a task');
+    for (const id of GAME_TASKS) {
+      const link = join(TASKS_DIR, id, 'match_engine.py');
+      // A relative link keeps the checkout movable and is stored by git as a link, not a copy.
+      assert.ok(lstatSync(link).isSymbolicLink(), `${id}/match_engine.py is a symlink`);
+      assert.equal(readlinkSync(link), ENGINE_LINK, `${id}/match_engine.py points at ${ENGINE_LINK}`);
+      assert.ok(loadTask(id).evaluator_support_paths.includes('match_engine.py'), `${id} ships match_engine.py to the evaluator`);
+      assert.match(readFileSync(join(TASKS_DIR, id, 'evaluate.py'), 'utf8'), /^import match_engine\b/m, `${id}/evaluate.py uses the engine`);
+    }
   });
 
   for (const id of GAME_TASKS) {
