@@ -1,0 +1,61 @@
+/**
+ * Records the histories that tests/integration/replay.test.ts replays against the current workflow
+ * code. Run it when an intentional, patched() change to the episode workflow lands:
+ *   node --import tsx tests/support/record-histories.ts
+ * Each scenario is a real episode on a real dev server through the loopback LLM server.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { TEMPORAL_BIN } from '../../scripts/lib/settings';
+import { reply, runEpisode, startEpisodeHarness } from './episode-harness';
+
+export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
+
+async function main() {
+  const h = await startEpisodeHarness();
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  const scenarios: Record<string, () => Promise<string>> = {
+    'submitted-with-validate': async () => {
+      h.llm.script(reply('cat answer.txt'), reply('validate'), 'malformed reply', reply('echo 7 > answer.txt'), reply('submit'));
+      const input = h.input({});
+      await runEpisode(h, input);
+      return input.episodeId;
+    },
+    'format-exit': async () => {
+      h.llm.script('bad', 'bad again', 'still bad');
+      const input = h.input({});
+      await runEpisode(h, input);
+      return input.episodeId;
+    },
+    'max-steps-continue-as-new': async () => {
+      h.llm.script(reply('echo 1 > answer.txt'), reply('ls'), reply('validate'), reply('echo 9 > answer.txt'));
+      const input = h.input({ limits: { max_steps: 4, steps_per_run: 2 } });
+      await runEpisode(h, input);
+      return input.episodeId;
+    },
+  };
+  try {
+    for (const [name, run] of Object.entries(scenarios)) {
+      const episodeId = await run();
+      const runs = [];
+      for await (const execution of h.env.client.workflow.list({ query: `WorkflowId = "${episodeId}"` })) runs.push(execution.runId);
+      for (const [i, runId] of runs.reverse().entries()) {
+        const file = path.join(HISTORIES_DIR, `${name}${runs.length > 1 ? `-run${i + 1}` : ''}.json`);
+        // The CLI writes the canonical proto3 JSON that historyFromJSON reads back.
+        const json = execFileSync(TEMPORAL_BIN, ['workflow', 'show', '--address', h.env.address, '-w', episodeId, '-r', runId, '--output', 'json']);
+        writeFileSync(file, json);
+        process.stderr.write(`recorded ${file}\n`);
+      }
+    }
+  } finally {
+    await h.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  });
+}
