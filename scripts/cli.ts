@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { aupCommand } from './commands/aup';
 import { episodeCommand } from './commands/episode';
 import { runCommand } from './commands/run';
 import { serverCommand } from './commands/server';
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
   episode: episodeCommand,
   tasks: tasksCommand,
+  aup: aupCommand,
 };
 
 const HELP = `mlgym: durable agent episodes for ML research tasks, on Temporal
@@ -22,6 +24,8 @@ const HELP = `mlgym: durable agent episodes for ML research tasks, on Temporal
             [--cost-limit USD] [--runtime docker|local] [--wait] [--json]
   mlgym episode status|pause|resume|cancel <episodeId>
   mlgym tasks list | validate <path>
+  mlgym aup --best best.csv --last last.csv [--lower-is-better "Task A,Task B"] [--json]
+                                       MLGym's AUP and ranks from best-attempt / best-submission score tables
 `;
 
 async function main(argv: string[]): Promise<number> {
