@@ -1,0 +1,1 @@
+../_shared/match_engine.py
