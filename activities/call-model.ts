@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { episodeKeys } from '../lib/artifact-keys';
 import type { ModelParams, Usage } from '../lib/episode';
@@ -11,6 +12,8 @@ import { artifacts } from './context';
 import type { ChatMessage } from './model/provider';
 import { createProvider } from './model/providers';
 import { readTranscript, writeMessage } from './transcript';
+
+const HEARTBEAT_MS = 5_000;
 
 export interface CallModelInput {
   episodeId: string;
@@ -62,6 +65,10 @@ export async function callModel(input: CallModelInput): Promise<CallModelResult>
   }
 
   let completion;
+  // Heartbeats let Temporal notice a dead worker within the heartbeat timeout instead of the
+  // call's whole start-to-close timeout.
+  const ctx = Context.current();
+  const beat = setInterval(() => ctx.heartbeat({ waitingFor: input.model, step: input.step }), HEARTBEAT_MS);
   try {
     completion = await createProvider(spec).complete({
       model: spec.model,
@@ -76,6 +83,8 @@ export async function callModel(input: CallModelInput): Promise<CallModelResult>
       return { ...noBill, kind: 'context_exceeded', detail: err.message };
     }
     throw err;
+  } finally {
+    clearInterval(beat);
   }
   const billing: Billing = { usage: completion.usage, costUsd: costOf(completion.usage, pricing) };
   const replyKey = keys.reply(input.step, input.attempt);

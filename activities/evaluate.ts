@@ -50,10 +50,11 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
       message: `No submission artefact found at ${submissionPath}. Create ${input.task.submission_path} in your workspace before you ${input.kind}.`,
     };
   } else {
-    const beat = setInterval(() => ctx.heartbeat({ evaluating: input.kind }), 10_000);
+    const beat = setInterval(() => ctx.heartbeat({ evaluating: input.kind }), 5_000);
     let run;
     try {
       run = await runTrustedEvaluation({
+        episodeId: input.episodeId,
         runtime: input.handle.runtime,
         task: input.task,
         taskDir: input.taskDir,

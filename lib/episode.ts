@@ -79,7 +79,7 @@ export type Evaluation = z.infer<typeof Evaluation>;
 
 export type ExitReason = 'submit' | 'max_steps' | 'exit_cost' | 'exit_context' | 'exit_format' | 'exit_cancel';
 
-export type EpisodePhase = 'starting' | 'running' | 'paused' | 'evaluating' | 'finishing' | 'done';
+export type EpisodePhase = 'starting' | 'running' | 'paused' | 'blocked' | 'evaluating' | 'finishing' | 'done';
 
 /** The compact state an episode carries across continue-as-new. Never whole conversations. */
 export interface EpisodeProgress {
@@ -109,6 +109,8 @@ export interface EpisodeStatus {
   lastAction?: string;
   sandbox?: SandboxHandle;
   exitStatus?: string;
+  /** Why the episode waits for a user (e.g. the provider rejected the API key); cleared by resume. */
+  blockedReason?: string;
 }
 
 export interface EpisodeResult {

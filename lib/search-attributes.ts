@@ -12,10 +12,11 @@ export const SA = {
   bestScore: defineSearchAttributeKey('MlgymBestScore', SearchAttributeType.DOUBLE),
   cost: defineSearchAttributeKey('MlgymCost', SearchAttributeType.DOUBLE),
   step: defineSearchAttributeKey('MlgymStep', SearchAttributeType.INT),
+  blockedReason: defineSearchAttributeKey('MlgymBlockedReason', SearchAttributeType.TEXT),
 } as const;
 
 /** `name=Type` pairs for `temporal server start-dev --search-attribute`. */
 export const SEARCH_ATTRIBUTE_FLAGS = Object.values(SA).map((key) => {
-  const type = { KEYWORD: 'Keyword', DOUBLE: 'Double', INT: 'Int' }[key.type as 'KEYWORD' | 'DOUBLE' | 'INT'];
+  const type = { KEYWORD: 'Keyword', DOUBLE: 'Double', INT: 'Int', TEXT: 'Text' }[key.type as 'KEYWORD' | 'DOUBLE' | 'INT' | 'TEXT'];
   return `${key.name}=${type}`;
 });

@@ -6,12 +6,14 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
+import type { CallModelInput, CallModelResult } from '../activities/call-model';
 import type {
   EpisodeInput,
   EpisodeLimits,
@@ -27,6 +29,7 @@ import { bestScore } from '../lib/scores';
 import { SA } from '../lib/search-attributes';
 import { preview } from '../lib/truncate';
 import { parseAgentCommand } from '../lib/agent-commands';
+import { blockingReason } from '../lib/failures';
 
 export const statusQuery = defineQuery<EpisodeStatus>('status');
 export const pauseSignal = defineSignal('pause');
@@ -38,14 +41,15 @@ export const raiseLimitsSignal = defineSignal<[Partial<Pick<EpisodeLimits, 'max_
 const NON_RETRYABLE = ['ContextWindowExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'ModelConfigInvalid', 'TaskInvalid'];
 
 const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode } = proxyActivities<typeof activities>({
-  startToCloseTimeout: '15 minutes',
+  startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 const { callModel } = proxyActivities<typeof activities>({
   startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
   // Provider outages are waited out; a rejected request fails fast (non-retryable types).
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({
@@ -77,13 +81,14 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   let paused = false;
   let cancelReason: string | undefined;
   let finalStatus: string | undefined;
+  let blockedReason: string | undefined;
   const stepScope = new CancellationScope();
   const direction = input.task.metric.direction;
   const metricName = input.task.metric.name;
 
   setHandler(statusQuery, () => ({
     episodeId: input.episodeId,
-    phase: paused && phase === 'running' ? 'paused' : phase,
+    phase: blockedReason !== undefined ? 'blocked' : paused && phase === 'running' ? 'paused' : phase,
     paused,
     step: progress.step,
     maxSteps: progress.limits.max_steps,
@@ -93,9 +98,13 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     lastAction: progress.lastAction,
     sandbox: progress.sandbox,
     exitStatus: finalStatus,
+    blockedReason,
   }));
   setHandler(pauseSignal, () => void (paused = true));
-  setHandler(resumeSignal, () => void (paused = false));
+  setHandler(resumeSignal, () => {
+    paused = false;
+    blockedReason = undefined;
+  });
   setHandler(cancelSignal, (reason) => {
     cancelReason = reason ?? 'cancelled by user';
     stepScope.cancel();
@@ -112,6 +121,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       { key: SA.status, value: status },
       { key: SA.step, value: progress.step },
       { key: SA.cost, value: progress.costUsd },
+      { key: SA.blockedReason, value: blockedReason?.slice(0, 1000) ?? null },
       ...(() => {
         const best = bestScore(progress.evaluations, metricName, direction);
         return best === undefined ? [] : [{ key: SA.bestScore, value: best }];
@@ -155,6 +165,25 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     return outcome.status;
   };
 
+  /**
+   * A model call. A request the provider rejects (bad key, no access, unknown model) is not retried:
+   * the episode waits in a visible `blocked` state until someone fixes the cause and resumes it.
+   */
+  const askModel = async (step: number, args: CallModelInput): Promise<CallModelResult> => {
+    for (;;) {
+      try {
+        return await callModel.executeWithOptions({ summary: `model: ${input.model} step ${step}` }, [args]);
+      } catch (err) {
+        const reason = blockingReason(err);
+        if (reason === undefined || !patched('block-on-rejected-provider')) throw err;
+        blockedReason = reason;
+        publish('blocked');
+        await condition(() => blockedReason === undefined);
+        publish('running');
+      }
+    }
+  };
+
   /** Runs one step; returns why the episode must end, or undefined to go on. */
   const limitReached = (): ExitReason | undefined => {
     const limits = progress.limits;
@@ -169,8 +198,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     const formatErrors: { replyKey: string; error: string }[] = [];
     let action: string | undefined;
     for (let attempt = 0; attempt <= limits.max_format_retries && action === undefined; attempt++) {
-      const reply = await callModel.executeWithOptions({ summary: `model: ${input.model} step ${step}` }, [
-        {
+      const reply = await askModel(step, {
           episodeId: input.episodeId,
           model: input.model,
           modelParams: input.modelParams,
@@ -181,8 +209,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
           transcriptLength: progress.transcriptLength,
           historyObservations: limits.history_observations,
           formatErrors,
-        },
-      ]);
+      });
       progress.modelCalls += 1;
       progress.costUsd += reply.costUsd;
       progress.usage.inputTokens += reply.usage.inputTokens;

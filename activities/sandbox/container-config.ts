@@ -8,6 +8,8 @@ export const LABELS = {
   task: 'mlgym.task',
   managed: 'mlgym.managed',
   role: 'mlgym.role',
+  /** On evaluation containers: the episode whose submission they score (not `episode`, which finds sandboxes). */
+  evaluates: 'mlgym.evaluates',
 } as const;
 
 /**

@@ -20,6 +20,8 @@ import { packEntries } from './tar';
  */
 
 export interface TrustedEvaluationInput {
+  /** Labels the evaluation container, so the reaper removes it if a crash leaves it behind. */
+  episodeId: string;
   runtime: RuntimeKind;
   task: TaskConfig;
   taskDir: string;
@@ -54,7 +56,7 @@ async function evaluateInContainer(input: TrustedEvaluationInput): Promise<Trust
         User: 'root',
         Entrypoint: ['bash', '-c', task.evaluation_command],
         Cmd: [],
-        Labels: { [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'evaluation' },
+        Labels: { [LABELS.evaluates]: input.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'evaluation' },
       }),
     );
   } catch (err) {

@@ -88,19 +88,30 @@ export class LocalRuntime implements SandboxRuntime {
 export async function createLocalSandbox(spec: SandboxSpec): Promise<SandboxHandle> {
   warnOnce();
   const root = sandboxRoot(spec.episodeId);
-  const handle: SandboxHandle = {
-    runtime: 'local',
-    episodeId: spec.episodeId,
-    workspace: path.join(root, 'workspace'),
-    home: path.join(root, 'home'),
-    host: os.hostname(),
-  };
+  const handle = localHandle(spec.episodeId);
   if (await isFile(path.join(root, READY))) return handle;
   await removeHostTree(root);
   await fs.mkdir(handle.home, { recursive: true });
   await writeHostEntries(await sandboxLayout(spec.task, spec.taskDir, { workspace: handle.workspace }));
   await fs.writeFile(path.join(root, READY), `${spec.episodeId}\n`);
   return handle;
+}
+
+function localHandle(episodeId: string): SandboxHandle {
+  const root = sandboxRoot(episodeId);
+  return { runtime: 'local', episodeId, workspace: path.join(root, 'workspace'), home: path.join(root, 'home'), host: os.hostname() };
+}
+
+/** Every finished-setup local sandbox on this machine (the reaper's inventory). */
+export async function listLocalSandboxes(): Promise<SandboxHandle[]> {
+  const base = path.join(repoRoot, '.mlgym', 'sandboxes');
+  const names = await fs.readdir(base).catch(() => [] as string[]);
+  const handles: SandboxHandle[] = [];
+  for (const name of names) {
+    const episodeId = await fs.readFile(path.join(base, name, READY), 'utf8').catch(() => undefined);
+    if (episodeId?.trim()) handles.push(localHandle(episodeId.trim()));
+  }
+  return handles;
 }
 
 function sandboxRoot(episodeId: string): string {

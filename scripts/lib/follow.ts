@@ -22,7 +22,9 @@ export async function followEpisode(client: Client, episodeId: string, pollMs = 
     while (!done) {
       try {
         const s: EpisodeStatus = await handle.query(statusQuery);
-        const line = `[${episodeId}] ${s.phase} step ${s.step}/${s.maxSteps} $${s.costUsd.toFixed(4)} best ${s.bestScore ?? 'n/a'}${s.lastAction ? ` | ${s.lastAction.split('\n')[0].slice(0, 60)}` : ''}`;
+        const line = s.blockedReason
+          ? `[${episodeId}] BLOCKED: ${s.blockedReason}\n  fix the cause, then run: mlgym episode resume ${episodeId}`
+          : `[${episodeId}] ${s.phase} step ${s.step}/${s.maxSteps} $${s.costUsd.toFixed(4)} best ${s.bestScore ?? 'n/a'}${s.lastAction ? ` | ${s.lastAction.split('\n')[0].slice(0, 60)}` : ''}`;
         if (line !== lastLine) say(line);
         lastLine = line;
       } catch {

@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../scripts/lib/settings';
 import { GUESS_TASK, reply, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
@@ -62,10 +63,12 @@ test('--runs N starts N episodes with distinct ids; a failed episode makes the e
   assert.equal(new Set(ids).size, 2);
   assert.ok(ids.every((id) => /--r[12]$/.test(id)));
 
-  h.llm.script({ fault: 'status', status: 403 });
-  const failed = await mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--runtime', 'local', '--wait', '--json']);
+  // A replay trajectory with one reply: the second model call has nothing to replay and fails the episode.
+  const dir = mkdtempSync(path.join(tmpdir(), 'mlgym-replay-'));
+  writeFileSync(path.join(dir, 'short.traj'), JSON.stringify({ trajectory: [{ response: reply('ls') }] }));
+  const failed = await mlgym(['run', '--task', GUESS_TASK, '--model', `replay:${dir}/short.traj`, '--runtime', 'local', '--wait', '--json']);
   assert.equal(failed.code, 1);
   const episode = (JSON.parse(failed.stdout) as { episodes: { status: string; error: string }[] }).episodes[0];
   assert.equal(episode.status, 'FAILED');
-  assert.match(episode.error, /403/);
+  assert.match(episode.error, /short\.traj/);
 });

@@ -170,20 +170,26 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
     assert.ok(calls[1].at - calls[0].at >= 2900, `retried after ${calls[1].at - calls[0].at} ms`);
   });
 
-  test('a 401 fails the episode fast with a clear message, and the key is nowhere in history', async () => {
+  test('a 401 is not retried: the episode blocks with the reason until resumed; the key is nowhere in history', async () => {
     const start = h.llm.requests.length;
-    h.llm.script({ fault: 'status', status: 401 });
+    h.llm.script({ fault: 'status', status: 401 }, reply('submit'));
     const input = h.input({});
-    await assert.rejects(runEpisode(h, input), (err: Error & { cause?: Error & { cause?: Error } }) => {
-      const message = `${err.message} ${err.cause?.message} ${err.cause?.cause?.message}`;
-      assert.match(message, /401/);
-      assert.match(message, /OPENAI_API_KEY/);
-      return true;
-    });
+    const handle = await h.env.client.workflow.start(episodeWorkflow, { workflowId: input.episodeId, taskQueue: h.taskQueue, args: [input] });
+    const blocked = await waitFor(() => handle.query(statusQuery), (s) => s.phase === 'blocked');
+    assert.match(blocked.blockedReason ?? '', /401/);
+    assert.match(blocked.blockedReason ?? '', /OPENAI_API_KEY/);
+    assert.ok(!(blocked.blockedReason ?? '').includes(FAKE_OPENAI_KEY));
+    await sleep(3000);
     assert.equal(requestsSince(start).length, 1, 'a 401 is not retried');
-    const history = await h.env.client.workflow.getHandle(input.episodeId).fetchHistory();
-    const text = JSON.stringify(history);
-    assert.ok(!text.includes(FAKE_OPENAI_KEY));
+    const sa = (await handle.describe()).typedSearchAttributes;
+    assert.equal(sa.get(SA.status), 'blocked');
+    assert.match(sa.get(SA.blockedReason) ?? '', /401/);
+    await handle.signal(resumeSignal);
+    const result = await handle.result();
+    assert.equal(result.exitStatus, 'submitted');
+    assert.equal(requestsSince(start).length, 2);
+    const history = JSON.stringify(await handle.fetchHistory());
+    assert.ok(!history.includes(FAKE_OPENAI_KEY));
   });
 });
 

@@ -77,12 +77,12 @@ describe('docker sandbox', () => {
   });
 
   it('the trusted evaluation sees the hidden files, runs as non-root and leaves nothing behind', async () => {
-    const right = await runTrustedEvaluation({ runtime: 'docker', task, taskDir, submission: Buffer.from(`${SECRET}\n`), timeoutSec: 60 });
+    const right = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'docker', task, taskDir, submission: Buffer.from(`${SECRET}\n`), timeoutSec: 60 });
     assert.deepEqual({ exitCode: right.exitCode, stdout: right.stdout, timedOut: right.timedOut }, { exitCode: 0, stdout: '{"accuracy": 1.0}\n', timedOut: false });
     assert.match(right.stderr, /uid=1000/);
-    const wrong = await runTrustedEvaluation({ runtime: 'docker', task, taskDir, submission: Buffer.from('guess'), timeoutSec: 60 });
+    const wrong = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'docker', task, taskDir, submission: Buffer.from('guess'), timeoutSec: 60 });
     assert.equal(wrong.stdout, '{"accuracy": 0.0}\n');
-    const slow = await runTrustedEvaluation({ runtime: 'docker', task: { ...task, evaluation_command: 'sleep 60' }, taskDir, submission: undefined, timeoutSec: 1 });
+    const slow = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'docker', task: { ...task, evaluation_command: 'sleep 60' }, taskDir, submission: undefined, timeoutSec: 1 });
     assert.equal(slow.timedOut, true);
     const left = await new Docker().listContainers({ all: true, filters: { label: ['mlgym.role=evaluation', `mlgym.task=${task.id}`] } });
     assert.deepEqual(left, []);

@@ -68,12 +68,12 @@ describe('local sandbox', () => {
 
   test('the trusted evaluation sees the hidden files in a fresh directory it removes', async () => {
     const before = readdirSync(os.tmpdir()).filter((n) => n.startsWith('mlgym-eval-')).length;
-    const right = await runTrustedEvaluation({ runtime: 'local', task, taskDir, submission: Buffer.from(SECRET), timeoutSec: 30 });
+    const right = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'local', task, taskDir, submission: Buffer.from(SECRET), timeoutSec: 30 });
     assert.equal(right.exitCode, 0, right.stderr);
     assert.equal(right.stdout, '{"accuracy": 1.0}\n');
-    const none = await runTrustedEvaluation({ runtime: 'local', task, taskDir, submission: undefined, timeoutSec: 30 });
+    const none = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'local', task, taskDir, submission: undefined, timeoutSec: 30 });
     assert.equal(none.stdout, '{"accuracy": 0.0}\n');
-    const slow = await runTrustedEvaluation({ runtime: 'local', task: { ...task, evaluation_command: 'sleep 30' }, taskDir, submission: undefined, timeoutSec: 1 });
+    const slow = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'local', task: { ...task, evaluation_command: 'sleep 30' }, taskDir, submission: undefined, timeoutSec: 1 });
     assert.equal(slow.timedOut, true);
     assert.equal(readdirSync(os.tmpdir()).filter((n) => n.startsWith('mlgym-eval-')).length, before);
   });

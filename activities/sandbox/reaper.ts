@@ -1,0 +1,69 @@
+import type { Client } from '@temporalio/client';
+import { LABELS } from './container-config';
+import { dockerClient } from './docker-client';
+import { LocalRuntime, listLocalSandboxes } from './local';
+
+/** Evaluation containers live for one evaluation; one this old was left by a crashed worker. */
+const EVALUATION_MAX_AGE_SEC = 4 * 3600;
+
+export interface ReapReport {
+  removedContainers: string[];
+  removedLocalSandboxes: string[];
+  kept: number;
+}
+
+export interface ReapOptions {
+  docker?: boolean;
+  /**
+   * Only reap episodes closed at least this long ago. The worker's periodic reaper waits a day so
+   * a sandbox kept with --keep-sandbox can still be inspected; `mlgym sandbox reap` uses 0.
+   */
+  graceSec?: number;
+}
+
+/**
+ * Removes sandboxes whose episode is closed (or unknown to the server): containers found by their
+ * ownership labels, local sandboxes by the episode id they record.
+ */
+export async function reapSandboxes(client: Client, options: ReapOptions = {}): Promise<ReapReport> {
+  const report: ReapReport = { removedContainers: [], removedLocalSandboxes: [], kept: 0 };
+  const graceMs = (options.graceSec ?? 0) * 1000;
+  const closed = async (episodeId: string) => {
+    try {
+      const description = await client.workflow.getHandle(episodeId).describe();
+      if (description.status.name === 'RUNNING') return false;
+      return !description.closeTime || Date.now() - description.closeTime.getTime() >= graceMs;
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowNotFoundError') return true;
+      throw err;
+    }
+  };
+
+  if (options.docker !== false) {
+    const docker = dockerClient();
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`] } });
+    const now = Date.now() / 1000;
+    for (const container of containers) {
+      const episodeId = container.Labels[LABELS.episode] ?? container.Labels[LABELS.evaluates];
+      const tooOld = container.Labels[LABELS.role] === 'evaluation' && now - container.Created > EVALUATION_MAX_AGE_SEC;
+      const orphan = tooOld || (episodeId !== undefined && (await closed(episodeId)));
+      if (!orphan) {
+        report.kept += 1;
+        continue;
+      }
+      await docker.getContainer(container.Id).remove({ force: true, v: true }).catch(() => undefined);
+      report.removedContainers.push(episodeId ?? container.Id.slice(0, 12));
+    }
+  }
+
+  const local = new LocalRuntime();
+  for (const handle of await listLocalSandboxes()) {
+    if (!(await closed(handle.episodeId))) {
+      report.kept += 1;
+      continue;
+    }
+    await local.destroy(handle);
+    report.removedLocalSandboxes.push(handle.episodeId);
+  }
+  return report;
+}
