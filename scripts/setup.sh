@@ -7,7 +7,9 @@ source scripts/provision/lib.sh
 mkdir -p .mlgym/logs
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # Not `npm ci`: registry mirrors that lack other platforms' optional binaries (e.g. @swc/core for
+  # darwin) make ci refuse the lock file, while install resolves the same locked versions.
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
 bash scripts/provision/temporal.sh
 if [ "${MLGYM_SKIP_DOCKER:-}" != 1 ]; then
