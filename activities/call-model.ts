@@ -12,6 +12,7 @@ import { artifacts } from './context';
 import type { ChatMessage } from './model/provider';
 import { createProvider } from './model/providers';
 import { readTranscript, writeMessage } from './transcript';
+import type { CallRecord } from './finish';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -92,6 +93,10 @@ export async function callModel(input: CallModelInput): Promise<CallModelResult>
 
   const parsed = parseReply(completion.text);
   const command = parsed.ok ? parseAgentCommand(parsed.action) : undefined;
+  const wellFormed = parsed.ok && command?.kind !== 'invalid';
+  // Every answered call's billing, malformed ones included: a resumed episode sums these up.
+  const callRecord: CallRecord = { kind: wellFormed ? 'action' : 'format_error', ...billing };
+  await store.put(keys.callRecord(input.step, input.attempt), JSON.stringify(callRecord));
   if (!parsed.ok || command?.kind === 'invalid') {
     const error = parsed.ok ? (command as { error: string }).error : parsed.error;
     return { ...billing, kind: 'format_error', error, replyKey };

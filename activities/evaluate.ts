@@ -90,7 +90,12 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
     step: input.step,
     content: observationPrompt(result.message, input.step, input.maxSteps, state),
   });
-  const record: ExecRecord = { observation: result.message, execution_time: 0, state };
+  const record: ExecRecord = {
+    observation: result.message,
+    execution_time: 0,
+    state,
+    ...(result.status === 'scored' && { evaluation: { kind: input.kind, metrics: result.metrics } }),
+  };
   await store.put(episodeKeys(input.episodeId).execRecord(input.step), JSON.stringify(record));
   return { ...result, transcriptLength: input.transcriptLength + 1 };
 }

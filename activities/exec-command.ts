@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { episodeKeys } from '../lib/artifact-keys';
 import type { SandboxHandle } from '../lib/episode';
 import { observationPrompt } from '../lib/prompts';
+import type { SnapshotReport, SnapshotSettings } from '../lib/snapshot';
 import { truncateMiddle } from '../lib/truncate';
 import { artifacts } from './context';
 import { currentState, killDetached, pollDetached, readDetachedOutput, startDetached } from './sandbox/detached';
 import { runtimeFor } from './sandbox-lifecycle';
+import { type SupersededRuns, supersedeEarlierRuns, takeSnapshot } from './snapshot';
 import { writeMessage } from './transcript';
 import type { ExecRecord } from './finish';
 
@@ -21,6 +24,8 @@ export interface ExecCommandInput {
   observationChars: number;
   transcriptLength: number;
   maxSteps: number;
+  /** Store the workspace's changed files once the command ended (absent: snapshots are off). */
+  snapshot?: SnapshotSettings;
 }
 
 export interface ExecCommandResult {
@@ -29,6 +34,21 @@ export interface ExecCommandResult {
   timedOut: boolean;
   outputBytes: number;
   durationMs: number;
+  /** What the workspace snapshot stored, skipped (files over the cap) or failed on. */
+  snapshot?: SnapshotReport;
+  /** Commands an earlier run ran at this step or later (reset / resumed episode), and the restore. */
+  superseded?: SupersededRuns;
+}
+
+/**
+ * The exec id of a step's command: unique per workflow run, so a retry of the activity in the
+ * same run re-attaches to its command, while a resumed episode (a new run of the same workflow id)
+ * never mistakes the command an earlier run started at that step for its own.
+ */
+export function execIdFor(step: number, runId: string | undefined): string {
+  // Hashed: run ids are UUIDv7 on recent servers, whose leading characters are a timestamp that
+  // runs started a minute apart share.
+  return runId ? `step-${step}-${createHash('sha256').update(runId).digest('hex').slice(0, 12)}` : `step-${step}`;
 }
 
 /**
@@ -39,13 +59,17 @@ export interface ExecCommandResult {
 export async function execCommand(input: ExecCommandInput): Promise<ExecCommandResult> {
   const ctx = Context.current();
   const runtime = runtimeFor(input.handle);
-  const execId = `step-${input.step}`;
+  const beat = (details: Record<string, unknown>) => ctx.heartbeat(details);
+  const ownExecId = execIdFor(input.step, ctx.info.workflowExecution?.runId);
+  const earlier = await supersedeEarlierRuns(runtime, input.handle, input.episodeId, input.step, ownExecId, input.snapshot, beat);
+  const execId = earlier.legacyExecId ?? ownExecId;
+  const superseded = earlier.superseded;
   const started = Date.now();
   await startDetached(runtime, input.handle, execId, input.command, input.timeoutSec);
 
   let poll = await pollDetached(runtime, input.handle, execId);
   let failedPolls = 0;
-  for (let delay = 200; !poll.done; delay = Math.min(delay * 1.5, 2000)) {
+  for (let delay = 50; !poll.done; delay = Math.min(delay * 1.5, 2000)) {
     ctx.heartbeat({ elapsedSec: poll.elapsedSec, outputBytes: poll.outputBytes, lastLine: poll.lastLine.slice(0, 200) });
     try {
       await ctx.sleep(delay);
@@ -77,13 +101,17 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
     observation += `\n[${poll.note}]`;
   }
   const executionTime = poll.elapsedSec ?? (Date.now() - started) / 1000;
+  // Not part of the observation: the model is not told about snapshots; the UI shows the record.
+  const snapshot = input.snapshot
+    ? await takeSnapshot(runtime, input.handle, input.episodeId, input.step, input.snapshot, beat)
+    : undefined;
   await writeMessage(store, input.episodeId, input.transcriptLength, {
     role: 'user',
     kind: 'observation',
     step: input.step,
     content: observationPrompt(observation, input.step, input.maxSteps, state),
   });
-  const record: ExecRecord = { observation, execution_time: executionTime, state, outputKey, exitCode: poll.exitCode };
+  const record: ExecRecord = { observation, execution_time: executionTime, state, outputKey, exitCode: poll.exitCode, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };
   await store.put(keys.execRecord(input.step), JSON.stringify(record));
   return {
     transcriptLength: input.transcriptLength + 1,
@@ -91,5 +119,7 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
     timedOut: poll.timedOut,
     outputBytes: poll.outputBytes,
     durationMs: Math.round(executionTime * 1000),
+    ...(snapshot && { snapshot }),
+    ...(superseded && { superseded }),
   };
 }

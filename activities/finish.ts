@@ -1,5 +1,7 @@
 import { episodeKeys } from '../lib/artifact-keys';
 import type { Evaluation, Usage } from '../lib/episode';
+import type { SnapshotReport } from '../lib/snapshot';
+import type { SupersededRuns } from './snapshot';
 import type { TaskConfig } from '../lib/task-config';
 import { artifacts } from './context';
 import { readTranscript } from './transcript';
@@ -15,6 +17,11 @@ export interface FinishInput {
   usage: Usage;
   modelCalls: number;
   steps: number;
+  /**
+   * Messages of this episode's transcript. A resumed episode's store may still hold messages (and
+   * step records) an earlier run wrote past the resume step; only this many are its own.
+   */
+  transcriptLength?: number;
 }
 
 /** What the model-call and command activities store per step (see call-model.ts, exec-command.ts). */
@@ -22,6 +29,15 @@ export interface ModelCallRecord {
   response: string;
   thought: string;
   action: string;
+  usage?: Usage;
+  costUsd?: number;
+  formatErrors?: { replyKey: string; error: string }[];
+}
+/** Billing of one model call attempt (steps/<n>/call-<attempt>.json). */
+export interface CallRecord {
+  kind: 'action' | 'format_error';
+  usage: Usage;
+  costUsd: number;
 }
 export interface ExecRecord {
   observation: string;
@@ -29,6 +45,12 @@ export interface ExecRecord {
   state: Record<string, unknown>;
   outputKey?: string;
   exitCode?: number;
+  /** The workspace snapshot taken after the command. */
+  snapshot?: SnapshotReport;
+  /** Commands an earlier run ran at this step or later, stopped, and the workspace restore before this one. */
+  superseded?: SupersededRuns;
+  /** A scored validate step's metrics (what a resume rebuilds the evaluations from). */
+  evaluation?: Pick<Evaluation, 'kind' | 'metrics'>;
 }
 
 /**
@@ -38,11 +60,16 @@ export interface ExecRecord {
 export async function finishEpisode(input: FinishInput): Promise<{ resultsPath: string; trajectoryPath: string }> {
   const store = artifacts();
   const keys = episodeKeys(input.episodeId);
+  const transcriptLength = input.transcriptLength ?? (await store.list(keys.transcriptPrefix)).length;
+  const messages = await readTranscript(store, input.episodeId, transcriptLength);
+  const observed = new Set(messages.filter((m) => m.kind === 'observation').map((m) => m.step));
   const trajectory = [];
   for (let step = 1; step <= input.steps; step++) {
     const model = await tryGetJson<ModelCallRecord>(store, keys.modelCall(step));
     if (!model) continue;
-    const exec = await tryGetJson<ExecRecord>(store, keys.execRecord(step));
+    // A step without an observation in this transcript (the submit) has no record of its own; one
+    // in the store would be an earlier run's.
+    const exec = input.transcriptLength === undefined || observed.has(step) ? await tryGetJson<ExecRecord>(store, keys.execRecord(step)) : undefined;
     trajectory.push({
       step,
       state: JSON.stringify(exec?.state ?? {}),
@@ -54,8 +81,7 @@ export async function finishEpisode(input: FinishInput): Promise<{ resultsPath: 
       ...(exec?.outputKey && { full_output: store.locate(exec.outputKey) }),
     });
   }
-  const transcriptKeys = await store.list(keys.transcriptPrefix);
-  const history = (await readTranscript(store, input.episodeId, transcriptKeys.length)).map((m) => ({ role: m.role, content: m.content, agent: 'primary' }));
+  const history = messages.map((m) => ({ role: m.role, content: m.content, agent: 'primary' }));
   const final = input.evaluations.filter((e) => e.kind === 'submit').at(-1);
   const traj = {
     environment: 'mlgym-temporal',

@@ -5,3 +5,7 @@ export { callModel } from './call-model';
 export { execCommand } from './exec-command';
 export { evaluateSubmission } from './evaluate';
 export { finishEpisode } from './finish';
+export { loadResumePoint } from './resume';
+export { restoreSandbox } from './snapshot';
+// The sweep's activities need a Temporal Client: workers register createSweepActivities(client)
+// from './sweep' next to these.

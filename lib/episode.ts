@@ -46,6 +46,11 @@ export const EpisodeLimits = z
     observation_chars: z.number().int().positive().default(10_000),
     /** Steps per workflow run before continue-as-new (keeps each run's history small). */
     steps_per_run: z.number().int().positive().default(100),
+    /**
+     * Workspace snapshots (after every step that ran a command) store files up to this size; a
+     * larger file is listed but not stored, and the step's record reports it. 0 turns snapshots off.
+     */
+    snapshot_max_file_mb: z.number().nonnegative().default(100),
   })
   .strict();
 export type EpisodeLimits = z.infer<typeof EpisodeLimits>;
@@ -95,6 +100,23 @@ export interface EpisodeProgress {
   sandbox?: SandboxHandle;
   /** Limits raised by signal while running. */
   limits: EpisodeLimits;
+  /** The step whose stored workspace snapshot describes the workspace now (none taken yet: absent). */
+  snapshotStep?: number;
+}
+
+/**
+ * How `mlgym episode resume` starts a new run of a failed, terminated or timed-out episode (the
+ * workflow's third argument): the progress at `fromStep` is rebuilt from the stored artifacts, the
+ * sandbox re-found or re-created, and its workspace brought back to the snapshot of that step.
+ */
+export interface ResumeRequest {
+  /** The last step kept; the model calls and commands of later steps are made afresh. */
+  fromStep: number;
+  /** Limits as the earlier run last had them (they may have been raised by signal). */
+  limits?: EpisodeLimits;
+  /** The run that ended, and how, for the record. */
+  previousRunId?: string;
+  previousStatus?: string;
 }
 
 export interface EpisodeStatus {

@@ -2,7 +2,9 @@ import { ZodError } from 'zod';
 import { aupCommand } from './commands/aup';
 import { episodeCommand } from './commands/episode';
 import { runCommand } from './commands/run';
+import { sandboxCommand } from './commands/sandbox';
 import { serverCommand } from './commands/server';
+import { sweepCommand } from './commands/sweep';
 import { tasksCommand } from './commands/tasks';
 import { workerCommand } from './commands/worker';
 import { say, UsageError } from './lib/output';
@@ -12,6 +14,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   worker: workerCommand,
   run: runCommand,
   episode: episodeCommand,
+  sweep: sweepCommand,
+  sandbox: sandboxCommand,
   tasks: tasksCommand,
   aup: aupCommand,
 };
@@ -22,8 +26,14 @@ const HELP = `mlgym: durable agent episodes for ML research tasks, on Temporal
   mlgym worker                         a worker for all task queues
   mlgym run --task <id|task.yaml> --model <provider:model> [--runs N] [--max-steps N]
             [--cost-limit USD] [--runtime docker|local] [--wait] [--json]
-  mlgym episode status|pause|resume|cancel <episodeId>
+  mlgym episode status|pause|resume|cancel <episodeId> [--from-step K]
+  mlgym sweep start <spec.yaml> [--wait] [--json]
+                                       start a sweep, or resume / extend it (same name: finished cells are kept)
+  mlgym sweep status <id> [--json]     cells done / running / failed, cost per cell, per model, in total
+  mlgym sweep retry <id> [--wait]      re-run only the failed cells, as new attempts
+  mlgym sweep report <id> [--out DIR]  report.json, report.md and report.html: scores, AUP, profiles, cost
   mlgym tasks list | validate <path>
+  mlgym sandbox reap                   remove the sandboxes of closed episodes
   mlgym aup --best best.csv --last last.csv [--lower-is-better "Task A,Task B"] [--json]
                                        MLGym's AUP and ranks from best-attempt / best-submission score tables
 `;

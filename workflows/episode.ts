@@ -23,6 +23,7 @@ import type {
   EpisodeStatus,
   Evaluation,
   ExitReason,
+  ResumeRequest,
 } from '../lib/episode';
 import { exitStatus, type SubmissionOutcome } from '../lib/exit-status';
 import { bestScore } from '../lib/scores';
@@ -30,6 +31,7 @@ import { SA } from '../lib/search-attributes';
 import { preview } from '../lib/truncate';
 import { parseAgentCommand } from '../lib/agent-commands';
 import { blockingReason } from '../lib/failures';
+import { snapshotExcludes, snapshotSettings } from '../lib/snapshot';
 
 export const statusQuery = defineQuery<EpisodeStatus>('status');
 export const pauseSignal = defineSignal('pause');
@@ -38,9 +40,9 @@ export const resumeSignal = defineSignal('resume');
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const raiseLimitsSignal = defineSignal<[Partial<Pick<EpisodeLimits, 'max_steps' | 'cost_limit_usd'>>]>('raiseLimits');
 
-const NON_RETRYABLE = ['ContextWindowExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'ModelConfigInvalid', 'TaskInvalid'];
+const NON_RETRYABLE = ['ContextWindowExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'ModelConfigInvalid', 'TaskInvalid', 'ResumePointInvalid'];
 
-const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode } = proxyActivities<typeof activities>({
+const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode, loadResumePoint } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
@@ -60,6 +62,13 @@ const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/** Restoring a workspace copies its files back in: it may take a while, so it heartbeats. */
+const { restoreSandbox } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 /**
  * One agent episode: prepare a sandbox, then loop model call -> command -> observation until the
  * agent submits or a limit is hit; autosubmit the current artefact on every other exit; write the
@@ -67,7 +76,7 @@ const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({
  * workflow carries only counters, references and short previews, and continues-as-new every
  * `steps_per_run` steps so each run's history stays small.
  */
-export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProgress): Promise<EpisodeResult> {
+export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProgress, resume?: ResumeRequest): Promise<EpisodeResult> {
   const progress: EpisodeProgress = carried ?? {
     step: 0,
     transcriptLength: 0,
@@ -128,7 +137,26 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       })(),
     ]);
 
-  if (!progress.sandbox) {
+  if (resume && !carried) {
+    // `mlgym episode resume`: a new run of an episode that failed or was terminated. Its progress
+    // at the resume step comes from the stored artifacts; its transcript is already stored.
+    const point = await loadResumePoint.executeWithOptions({ summary: `resume: progress at step ${resume.fromStep}` }, [
+      { episodeId: input.episodeId, fromStep: resume.fromStep },
+    ]);
+    Object.assign(progress, point, { limits: resume.limits ?? input.limits });
+    publish('starting');
+    const restored = await restoreSandbox.executeWithOptions({ summary: `resume: workspace of step ${resume.fromStep}` }, [
+      {
+        episodeId: input.episodeId,
+        taskDir: input.taskDir,
+        task: input.task,
+        runtime: input.runtime,
+        snapshotStep: point.snapshotStep,
+        exclude: snapshotExcludes(input.task),
+      },
+    ]);
+    progress.sandbox = restored.handle;
+  } else if (!progress.sandbox) {
     publish('starting');
     progress.sandbox = await prepareSandbox.executeWithOptions(
       { summary: `sandbox: ${input.runtime} for ${input.task.id}` },
@@ -240,9 +268,11 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
           observationChars: limits.observation_chars,
           transcriptLength: progress.transcriptLength,
           maxSteps: limits.max_steps,
+          snapshot: snapshotSettings(input.task, limits, progress.snapshotStep),
         },
       ]);
       progress.transcriptLength = result.transcriptLength;
+      if (result.snapshot?.manifestStep !== undefined) progress.snapshotStep = result.snapshot.manifestStep;
     }
     publish('running');
     return undefined;
@@ -292,6 +322,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       usage: progress.usage,
       modelCalls: progress.modelCalls,
       steps: progress.step,
+      transcriptLength: progress.transcriptLength,
     });
     if (!input.keepSandbox) await teardownSandbox(sandbox);
     phase = 'done';

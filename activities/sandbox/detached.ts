@@ -58,14 +58,20 @@ export async function startDetached(
 }
 
 // The runner's liveness is read before the exit file: read the other way round, a command ending
-// between the two reads would look lost. A pid counts as the runner only when its command line is
-// \`bash .../mlgym-exec <this dir> ...\`: after a sandbox restart pids are handed out again.
+// between the two reads would look lost. A pid counts as the runner only when its command line
+// names this exec dir right after the runner (\`bash .../mlgym-exec <this dir> ...\`): after a
+// sandbox restart pids are handed out again. Until the launcher's background child has exec'd
+// its way to the runner, it is still \`bash -c ... mlgym-launch <this dir> ...\` or
+// \`setsid nohup .../mlgym-exec <this dir> ...\`, and in the middle of an exec its command line
+// reads empty: a poll right after the start sees those under load.
 const POLL = `d=$1
 [ -e "$d/started" ] || { echo missing=1; exit 0; }
 if read -r pid <"$d/pid" 2>/dev/null; then
   alive=0
-  if mapfile -d '' argv <"/proc/$pid/cmdline" 2>/dev/null; then
-    [[ \${argv[1]:-} == */mlgym-exec && \${argv[2]:-} == "$d" ]] && alive=1
+  if mapfile -d '' argv <"/proc/$pid/cmdline" 2>/dev/null && [ \${#argv[@]} -gt 0 ]; then
+    for ((i = 0; i + 1 < \${#argv[@]}; i++)); do
+      [[ (\${argv[i]} == */mlgym-exec || \${argv[i]} == mlgym-launch) && \${argv[i+1]} == "$d" ]] && alive=1
+    done
   elif kill -0 "$pid" 2>/dev/null; then
     alive=1
   fi

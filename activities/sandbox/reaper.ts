@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { LABELS } from './container-config';
 import { dockerClient } from './docker-client';
@@ -28,13 +29,14 @@ export interface ReapOptions {
 export async function reapSandboxes(client: Client, options: ReapOptions = {}): Promise<ReapReport> {
   const report: ReapReport = { removedContainers: [], removedLocalSandboxes: [], kept: 0 };
   const graceMs = (options.graceSec ?? 0) * 1000;
-  const closed = async (episodeId: string) => {
+  /** Closed for longer than the grace period; an episode this server does not know counts from the sandbox's creation. */
+  const closed = async (episodeId: string, createdMs: number) => {
     try {
       const description = await client.workflow.getHandle(episodeId).describe();
       if (description.status.name === 'RUNNING') return false;
       return !description.closeTime || Date.now() - description.closeTime.getTime() >= graceMs;
     } catch (err) {
-      if ((err as Error).name === 'WorkflowNotFoundError') return true;
+      if ((err as Error).name === 'WorkflowNotFoundError') return Date.now() - createdMs >= graceMs;
       throw err;
     }
   };
@@ -46,7 +48,7 @@ export async function reapSandboxes(client: Client, options: ReapOptions = {}): 
     for (const container of containers) {
       const episodeId = container.Labels[LABELS.episode] ?? container.Labels[LABELS.evaluates];
       const tooOld = container.Labels[LABELS.role] === 'evaluation' && now - container.Created > EVALUATION_MAX_AGE_SEC;
-      const orphan = tooOld || (episodeId !== undefined && (await closed(episodeId)));
+      const orphan = tooOld || (episodeId !== undefined && (await closed(episodeId, container.Created * 1000)));
       if (!orphan) {
         report.kept += 1;
         continue;
@@ -58,7 +60,8 @@ export async function reapSandboxes(client: Client, options: ReapOptions = {}): 
 
   const local = new LocalRuntime();
   for (const handle of await listLocalSandboxes()) {
-    if (!(await closed(handle.episodeId))) {
+    const createdMs = (await stat(handle.home).catch(() => undefined))?.mtimeMs ?? 0;
+    if (!(await closed(handle.episodeId, createdMs))) {
       report.kept += 1;
       continue;
     }

@@ -3,11 +3,13 @@ import { cancelSignal, pauseSignal, resumeSignal, statusQuery } from '../../work
 import { connectClient } from '../lib/temporal-client';
 import { printJson, say, UsageError } from '../lib/output';
 import { workflowUiLink } from '../lib/settings';
+import { followEpisode } from '../lib/follow';
+import { resumeClosedEpisode } from '../lib/resume';
 
-const USAGE = 'usage: mlgym episode status|pause|resume|cancel <episodeId> [--json] [--reason TEXT]';
+const USAGE = 'usage: mlgym episode status|pause|resume|cancel <episodeId> [--json] [--reason TEXT] [--from-step K] [--wait]';
 
 export async function episodeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, 'from-step': { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, 'from-step': { type: 'string' }, wait: { type: 'boolean' } } });
   const [sub, episodeId] = positionals;
   if (!sub || !episodeId || positionals.length > 2) throw new UsageError(USAGE);
   const { client, close } = await connectClient();
@@ -35,12 +37,27 @@ export async function episodeCommand(argv: string[]): Promise<number> {
         return 0;
       }
       case 'resume': {
+        const fromFlag = values['from-step'];
         if (running) {
+          // A running episode that is paused or blocked continues where it is.
+          if (fromFlag !== undefined) throw new UsageError(`episode ${episodeId} is running: --from-step applies to a failed, terminated or timed-out episode`);
           await handle.signal(resumeSignal);
           say(`resume sent to ${episodeId}`);
           return 0;
         }
-        throw new UsageError(`episode ${episodeId} is ${description.status.name}; resuming a closed episode from its last step is not available yet`);
+        if (fromFlag !== undefined && !/^\d+$/.test(fromFlag)) throw new UsageError(`--from-step must be a step number, not "${fromFlag}"`);
+        const resumed = await resumeClosedEpisode(client, episodeId, { fromStep: fromFlag === undefined ? undefined : Number(fromFlag) });
+        say(
+          `resumed ${episodeId} (${resumed.previousStatus}) from step ${resumed.fromStep} of ${resumed.lastCompletedStep} completed, as run ${resumed.runId}\n  ${workflowUiLink(episodeId)}`,
+        );
+        if (!values.wait) {
+          if (values.json) printJson({ ...resumed, uiLink: workflowUiLink(episodeId), status: 'RUNNING' });
+          return 0;
+        }
+        const outcome = await followEpisode(client, episodeId);
+        if (values.json) printJson({ ...resumed, ...outcome });
+        else say(`${episodeId}: ${outcome.status}${outcome.exitStatus ? `, ${outcome.exitStatus}, score ${JSON.stringify(outcome.score ?? null)}` : ''}${outcome.error ? `: ${outcome.error}` : ''}`);
+        return outcome.status === 'COMPLETED' ? 0 : 1;
       }
       default:
         throw new UsageError(USAGE);

@@ -76,10 +76,12 @@ describe('docker sandbox', () => {
     assert.equal((await sh(s, 'ls data')).stdout, 'train.csv\n');
   });
 
-  it('the trusted evaluation sees the hidden files, runs as non-root and leaves nothing behind', async () => {
+  it('the trusted evaluation sees the hidden files, runs as root without new privileges, and leaves nothing behind', async () => {
     const right = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'docker', task, taskDir, submission: Buffer.from(`${SECRET}\n`), timeoutSec: 60 });
     assert.deepEqual({ exitCode: right.exitCode, stdout: right.stdout, timedOut: right.timedOut }, { exitCode: 0, stdout: '{"accuracy": 1.0}\n', timedOut: false });
-    assert.match(right.stderr, /uid=1000/);
+    // Root, so a task's evaluator can keep its secrets from the submission's code, which it runs as
+    // an unprivileged user; no-new-privileges means nothing in it can ever gain more.
+    assert.match(right.stderr, /uid=0\b/);
     const wrong = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'docker', task, taskDir, submission: Buffer.from('guess'), timeoutSec: 60 });
     assert.equal(wrong.stdout, '{"accuracy": 0.0}\n');
     const slow = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'docker', task: { ...task, evaluation_command: 'sleep 60' }, taskDir, submission: undefined, timeoutSec: 1 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import * as activities from '../../activities';
+import { createSweepActivities } from '../../activities/sweep';
 import { EpisodeInput, type EpisodeInputArg } from '../../lib/episode';
 import { loadTask } from '../../scripts/lib/tasks';
 import { REPO_ROOT } from '../../scripts/lib/settings';
@@ -51,7 +52,8 @@ export async function startEpisodeHarness(): Promise<EpisodeHarness> {
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
-    activities,
+    // The sweep's activities reach episodes through the test server's client.
+    activities: { ...activities, ...createSweepActivities(env.client) },
   });
   const running = worker.run();
   return {

@@ -1,0 +1,176 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { buildSweepReport, reportInputOf, reportTasksOf } from '../../lib/report/sweep-report';
+import { renderReportFiles } from '../../lib/report/render';
+import { progressLine, rootCause, type SweepResult, type SweepStatus } from '../../lib/sweep';
+import { sweepNameOf, sweepWorkflowId } from '../../lib/sweep-spec';
+import { sweepStatusQuery } from '../../workflows/sweep';
+import { printJson, say, UsageError } from '../lib/output';
+import { workflowUiLink } from '../lib/settings';
+import { latestPlan, launchSweep, loadSweepPlan, retrySweep, sweepStatus, withLiveCosts } from '../lib/sweeps';
+import { connectClient } from '../lib/temporal-client';
+
+const USAGE = 'usage: mlgym sweep start <spec.yaml> [--wait] [--json] | status <id> [--json] | retry <id> [--wait] [--json] | report <id> [--out DIR] [--json]';
+
+export async function sweepCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { wait: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } },
+  });
+  const [sub, target] = positionals;
+  if (!sub || !target || positionals.length > 2) throw new UsageError(USAGE);
+  const json = values.json ?? false;
+  switch (sub) {
+    case 'start': {
+      // The spec is checked completely (tasks, models, keys, prices, Docker) before connecting.
+      const plan = await loadSweepPlan(target);
+      if (plan.runtime === 'local') say('WARNING: runtime local does not isolate the agent: no container, no limits, evaluator reachable.');
+      const { client, close } = await connectClient();
+      try {
+        const launch = await launchSweep(client, plan);
+        const { workflowId } = launch;
+        say(
+          launch.alreadyRunning
+            ? `${workflowId} is running: sent it the spec (${launch.newCells} new cell(s) of ${launch.cells})`
+            : `started ${workflowId}: ${launch.cells} cell(s); finished cells of earlier runs are kept, running ones re-attached`,
+        );
+        say(`  ${workflowUiLink(workflowId)}`);
+        if (values.wait) return await waitForSweep(client, workflowId, json);
+        if (json) printJson({ ...launch, uiLink: workflowUiLink(workflowId), status: 'RUNNING' });
+        return 0;
+      } finally {
+        await close();
+      }
+    }
+    case 'status': {
+      const { client, close } = await connectClient();
+      try {
+        const workflowId = sweepWorkflowId(sweepNameOf(target));
+        const { workflowStatus, status } = await sweepStatus(client, target);
+        if (json) printJson({ workflowId, workflowStatus, uiLink: workflowUiLink(workflowId), ...(status ?? {}) });
+        else printSweep(workflowId, workflowStatus, status);
+        return 0;
+      } finally {
+        await close();
+      }
+    }
+    case 'retry': {
+      const { client, close } = await connectClient();
+      try {
+        const outcome = await retrySweep(client, target);
+        const { workflowId } = outcome;
+        if (!outcome.retried) {
+          say(`${workflowId} has no failed cells: nothing to retry`);
+          if (json) printJson({ ...outcome, uiLink: workflowUiLink(workflowId) });
+          return 0;
+        }
+        const which = outcome.failedCells ? `${outcome.failedCells.length} failed cell(s)${outcome.failedCells.length ? `: ${outcome.failedCells.join(', ')}` : ''}` : 'the failed cells';
+        say(`retrying ${which} in ${workflowId} as new attempts\n  ${workflowUiLink(workflowId)}`);
+        if (values.wait) return await waitForSweep(client, workflowId, json);
+        if (json) printJson({ ...outcome, uiLink: workflowUiLink(workflowId) });
+        return 0;
+      } finally {
+        await close();
+      }
+    }
+    case 'report': {
+      const { client, close } = await connectClient();
+      try {
+        const workflowId = sweepWorkflowId(sweepNameOf(target));
+        const { workflowStatus, status } = await sweepStatus(client, target);
+        if (!status) throw new UsageError(`${workflowId} is ${workflowStatus} and gave no status (is a worker running?)`);
+        const plan = await latestPlan(client, workflowId);
+        const report = buildSweepReport(
+          reportInputOf(
+            {
+              sweepId: plan.name,
+              tasks: reportTasksOf(plan),
+              models: status.models,
+              ...(plan.budgetUsd !== undefined ? { budgetUsd: plan.budgetUsd } : {}),
+              status,
+            },
+            new Date().toISOString(),
+          ),
+        );
+        const outDir = path.resolve(values.out ?? `${workflowId}-report`);
+        mkdirSync(outDir, { recursive: true });
+        const files = Object.entries(renderReportFiles(report)).map(([name, text]) => {
+          const file = path.join(outDir, name);
+          writeFileSync(file, text);
+          return file;
+        });
+        say(`${workflowId} (${workflowStatus}, ${report.outcome}): report written to ${outDir}/ (${files.map((f) => path.basename(f)).join(', ')})`);
+        if (report.aup) for (const s of report.aup.summary) say(`  ${s.method.padEnd(24)} best attempt AUP ${s.bestAttemptAup.toFixed(3)}  best submission AUP ${s.bestSubmissionAup.toFixed(3)}`);
+        else say(`  AUP not computed: ${report.aupError}`);
+        if (json) printJson({ workflowId, workflowStatus, outcome: report.outcome, outDir, files, aup: report.aup?.summary ?? null, costByModel: report.costByModel, exitStatusCounts: report.exitStatusCounts });
+        return 0;
+      } finally {
+        await close();
+      }
+    }
+    default:
+      throw new UsageError(USAGE);
+  }
+}
+
+/** Follows a sweep to its end with a progress line on stderr; the exit code says whether every cell completed. */
+async function waitForSweep(client: Client, workflowId: string, json: boolean, pollMs = Number(process.env.MLGYM_POLL_MS ?? 2000)): Promise<number> {
+  const handle = client.workflow.getHandle(workflowId);
+  let done = false;
+  let last = '';
+  const poll = async () => {
+    while (!done) {
+      try {
+        const status = await withLiveCosts(client, await handle.query(sweepStatusQuery));
+        const line = `[${workflowId}] ${status.phase === 'surveying' ? 'surveying episodes; ' : ''}${progressLine(status)}`;
+        if (line !== last && !done) say(line);
+        last = line;
+      } catch {
+        // No worker polling yet, or between two runs of the sweep: the result wait decides.
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  };
+  const polling = poll();
+  try {
+    const result = (await handle.result()) as SweepResult;
+    done = true;
+    printSweep(workflowId, 'COMPLETED', result);
+    if (json) printJson({ workflowStatus: 'COMPLETED', uiLink: workflowUiLink(workflowId), ...result });
+    return result.status === 'completed' ? 0 : 1;
+  } catch (err) {
+    done = true;
+    const description = await handle.describe().catch(() => undefined);
+    const workflowStatus = description?.status.name ?? 'FAILED';
+    say(`${workflowId}: ${workflowStatus}: ${rootCause(err)}`);
+    if (json) printJson({ workflowId, workflowStatus, uiLink: workflowUiLink(workflowId), error: rootCause(err) });
+    return 1;
+  } finally {
+    done = true;
+    await polling;
+  }
+}
+
+function printSweep(workflowId: string, workflowStatus: string, status: SweepStatus | SweepResult | undefined): void {
+  if (!status) {
+    say(`${workflowId}: ${workflowStatus} (no status: is a worker running?); relaunch with \`mlgym sweep start <spec>\` to resume\n  ${workflowUiLink(workflowId)}`);
+    return;
+  }
+  const outcome = 'status' in status ? `, ${status.status}` : '';
+  const lines = [
+    `${workflowId} (${workflowStatus}${outcome}, run ${status.run}): ${progressLine(status)}`,
+    `  ${workflowUiLink(workflowId)}`,
+    `  cost by model: ${Object.entries(status.costByModel).map(([model, usd]) => `${model} $${usd.toFixed(4)}`).join(', ') || 'n/a'}`,
+  ];
+  for (const cell of status.cells) {
+    const score = cell.score ? ` score ${JSON.stringify(cell.score)}` : '';
+    const best = cell.bestScore !== undefined ? ` best ${cell.bestScore}` : '';
+    const detail = cell.state === 'failed' ? ` ${cell.error ?? ''}` : cell.blockedReason ? ` BLOCKED: ${cell.blockedReason} (fix it, then \`mlgym episode resume ${cell.episodeId}\`)` : cell.exitStatus ? ` ${cell.exitStatus}${score}${best}` : '';
+    lines.push(`  ${cell.state.padEnd(9)} ${(cell.episodeId ?? cell.id).padEnd(50)} $${cell.costUsd.toFixed(4)}${detail}`);
+  }
+  say(lines.join('\n'));
+}
