@@ -34,7 +34,7 @@ printf '%s\n' "${results[@]}" | node -e '
   const objects = lines.split(/\n(?=\{)/).filter((s) => s.trim()).map((s) => JSON.parse(s));
   console.log("\nDemo results");
   for (const { episodes } of objects) for (const e of episodes) {
-    console.log(`${e.task ?? e.episodeId}: ${e.exitStatus ?? e.status}  score ${JSON.stringify(e.score ?? null)}  baseline->best ${e.bestScore ?? "n/a"}  steps ${e.steps ?? "?"}  cost $${(e.costUsd ?? 0).toFixed(2)}`);
+    console.log(`${e.task ?? e.episodeId}: ${e.exitStatus ?? e.status}  score ${JSON.stringify(e.score ?? null)}  best ${e.bestScore ?? "n/a"}  steps ${e.steps ?? "?"}  cost $${(e.costUsd ?? 0).toFixed(2)}`);
     console.log(`  ${e.uiLink}`);
   }
   console.log("\nThe Temporal UI stays up at http://localhost:8233 (stop the server with: pkill -f \"temporal server start-dev\").");
