@@ -74,7 +74,9 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
     try {
       await ctx.sleep(delay);
     } catch (err) {
-      if (err instanceof CancelledFailure) await killDetached(runtime, input.handle, execId);
+      // The episode's cancel stops the command; a worker shutting down (SIGTERM) must not: the
+      // command lives in the sandbox and the retried activity on another worker re-attaches to it.
+      if (err instanceof CancelledFailure && err.message !== 'WORKER_SHUTDOWN') await killDetached(runtime, input.handle, execId);
       throw err;
     }
     try {

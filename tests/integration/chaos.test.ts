@@ -80,8 +80,8 @@ after(async () => {
   await llm?.close();
 });
 
-async function restartWorker(): Promise<void> {
-  await worker.kill('SIGKILL');
+async function restartWorker(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  await worker.kill(signal);
   worker = await startWorkerProcess(workerEnv, path.join(logDir, 'worker.log'));
 }
 
@@ -215,6 +215,17 @@ describe('chaos: SIGKILLed workers and a restarted server cost nothing but time'
       if (!worker.alive()) worker = await startWorkerProcess(workerEnv, path.join(logDir, 'worker.log'));
     });
     assertSameAsBaseline(run, long, t);
+  });
+
+  test('(f) graceful worker shutdown (SIGTERM) leaves a running training command alone', async (t) => {
+    if (!docker.ok) return t.skip(docker.reason);
+    const run = await runEpisode('sigterm', 60, async (handle) => {
+      await waitForStatus(handle, (s) => s.step === 2 && s.lastAction === 'long_run bash train.sh 60');
+      await sleep(5_000);
+      await restartWorker('SIGTERM');
+    });
+    assertSameAsBaseline(run, long, t);
+    assert.match(run.observations[1], /epoch 60\n[\s\S]*training finished/);
   });
 
   test('no container of a closed episode remains after the reaper', async (t) => {
