@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { TEMPORAL_BIN } from '../../scripts/lib/settings';
-import { reply, runEpisode, startEpisodeHarness } from './episode-harness';
+import { reply, runEpisode, startEpisodeHarness, type EpisodeHarness } from './episode-harness';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
 
@@ -35,15 +35,22 @@ async function main() {
       return input.episodeId;
     },
   };
+  await recordScenarios(h, scenarios);
+}
+
+/**
+ * Runs each scenario (it returns the workflow id it ran) and writes every run of that workflow as
+ * `<name>[-runN].json` in the canonical proto3 JSON that historyFromJSON reads back. Stops the harness.
+ */
+export async function recordScenarios(h: EpisodeHarness, scenarios: Record<string, () => Promise<string>>): Promise<void> {
   try {
     for (const [name, run] of Object.entries(scenarios)) {
-      const episodeId = await run();
+      const workflowId = await run();
       const runs = [];
-      for await (const execution of h.env.client.workflow.list({ query: `WorkflowId = "${episodeId}"` })) runs.push(execution.runId);
+      for await (const execution of h.env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(execution.runId);
       for (const [i, runId] of runs.reverse().entries()) {
         const file = path.join(HISTORIES_DIR, `${name}${runs.length > 1 ? `-run${i + 1}` : ''}.json`);
-        // The CLI writes the canonical proto3 JSON that historyFromJSON reads back.
-        const json = execFileSync(TEMPORAL_BIN, ['workflow', 'show', '--address', h.env.address, '-w', episodeId, '-r', runId, '--output', 'json']);
+        const json = execFileSync(TEMPORAL_BIN, ['workflow', 'show', '--address', h.env.address, '-w', workflowId, '-r', runId, '--output', 'json']);
         writeFileSync(file, json);
         process.stderr.write(`recorded ${file}\n`);
       }

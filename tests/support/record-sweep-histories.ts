@@ -8,16 +8,15 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
 import type { SweepSpecInput } from '../../lib/sweep-spec';
 import { sweepWorkflowId } from '../../lib/sweep-spec';
 import { launchSweep, loadSweepPlan } from '../../scripts/lib/sweeps';
-import { TEMPORAL_BIN } from '../../scripts/lib/settings';
 import { statusQuery } from '../../workflows/episode';
 import { retryFailedSignal } from '../../workflows/sweep';
 import { GUESS_TASK, reply, startEpisodeHarness } from './episode-harness';
+import { recordScenarios } from './record-histories';
 import type { RecordedRequest, ScriptItem } from './fake-llm-server';
 
 const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
@@ -71,21 +70,7 @@ async function main() {
       return sweep.workflowId;
     },
   };
-  try {
-    for (const [name, run] of Object.entries(scenarios)) {
-      const workflowId = await run();
-      const runs = [];
-      for await (const execution of h.env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(execution.runId);
-      for (const [i, runId] of runs.reverse().entries()) {
-        const file = path.join(HISTORIES_DIR, `${name}${runs.length > 1 ? `-run${i + 1}` : ''}.json`);
-        const json = execFileSync(TEMPORAL_BIN, ['workflow', 'show', '--address', h.env.address, '-w', workflowId, '-r', runId, '--output', 'json']);
-        writeFileSync(file, json);
-        process.stderr.write(`recorded ${file}\n`);
-      }
-    }
-  } finally {
-    await h.stop();
-  }
+  await recordScenarios(h, scenarios);
 }
 
 if (require.main === module) {
