@@ -9,7 +9,7 @@ import type { TaskConfig } from '../lib/task-config';
 import { artifacts } from './context';
 import { runTrustedEvaluation } from './sandbox/evaluation-context';
 import { currentState } from './sandbox/detached';
-import { runtimeFor } from './sandbox-lifecycle';
+import { runtimeFor, taskData } from './sandbox-lifecycle';
 import { writeMessage } from './transcript';
 import type { ExecRecord } from './finish';
 
@@ -60,6 +60,8 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
         taskDir: input.taskDir,
         submission,
         timeoutSec: input.task.training_timeout,
+        data: await taskData(input.task, input.taskDir, input.handle.runtime),
+        split: input.kind === 'validate' && input.task.validate_split === 'validation' ? 'validation' : 'test',
       });
     } finally {
       clearInterval(beat);

@@ -27,6 +27,24 @@ export const DatasetConfig = z
   })
   .passthrough();
 
+/**
+ * A task whose data is prepared rather than shipped: `prepare` is a script in the task folder run
+ * as `python3 <prepare> --out DIR [--small] [--source DIR]` (see tasks/README.md); it writes
+ * DIR/public (the agent's read-only data/) and DIR/hidden (labels and answers, evaluator only).
+ */
+export const TaskData = z
+  .object({
+    prepare: z.string().min(1),
+    /** Where the real data comes from, for people and for error messages. */
+    source: z.string().default(''),
+  })
+  .strict();
+export type TaskData = z.infer<typeof TaskData>;
+
+/** Which split `validate` scores; `submit` always scores the test split. */
+export const ValidateSplit = z.enum(['validation', 'test']);
+export type ValidateSplit = z.infer<typeof ValidateSplit>;
+
 export const TaskConfig = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'id may hold letters, digits, _ . - only'),
@@ -60,6 +78,8 @@ export const TaskConfig = z
     network: z.boolean().default(false),
     /** Short command timeout in seconds; long runs use training_timeout via `long_run`. */
     command_timeout: z.number().int().positive().default(25),
+    data: TaskData.nullish(),
+    validate_split: ValidateSplit.default('test'),
     /** Where the baseline scores came from: MLGym's paper, or measured here. */
     baseline_source: z.string().default('measured here'),
   })

@@ -12,11 +12,17 @@ export const LABELS = {
   evaluates: 'mlgym.evaluates',
 } as const;
 
+/** Host folders mounted read-only into the workspace: prepared data and (evaluation only) answers. */
+export interface DataMounts {
+  data?: string;
+  hidden?: string;
+}
+
 /**
  * The container settings shared by episode sandboxes and evaluation contexts: the task's image,
  * the unprivileged user, its limits (no swap beyond the memory limit), no network unless asked.
  */
-export function containerOptions(task: TaskConfig, network: boolean): Docker.ContainerCreateOptions {
+export function containerOptions(task: TaskConfig, network: boolean, mounts: DataMounts = {}): Docker.ContainerCreateOptions {
   const { cpus, memory_mb, pids, gpus } = task.resources;
   const memory = memory_mb * 1024 * 1024;
   return {
@@ -33,6 +39,10 @@ export function containerOptions(task: TaskConfig, network: boolean): Docker.Con
       // An init as PID 1 reaps the orphans that detached commands leave behind.
       Init: true,
       SecurityOpt: ['no-new-privileges'],
+      // Read-only even for root: neither the agent nor the code an evaluator runs can alter them.
+      Binds: Object.entries(mounts)
+        .filter(([, host]) => host)
+        .map(([name, host]) => `${host}:${dockerPaths.workspace}/${name}:ro`),
       DeviceRequests: gpus > 0 ? [{ Driver: '', Count: gpus, Capabilities: [['gpu']] }] : undefined,
     },
   };

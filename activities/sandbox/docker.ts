@@ -116,7 +116,7 @@ export async function createDockerSandbox(spec: SandboxSpec, docker: Docker = do
 
 async function createFresh(spec: SandboxSpec, docker: Docker, runtime: DockerRuntime): Promise<SandboxHandle> {
   const { task } = spec;
-  const base = containerOptions(task, task.network);
+  const base = containerOptions(task, task.network, spec.data && { data: spec.data.publicDir });
   let container: Docker.Container;
   try {
     container = await onContainer(spec.episodeId, () =>

@@ -61,3 +61,8 @@ export class DetachedStartError extends Error {
     super(`could not start detached command ${execId}: ${detail}`);
   }
 }
+
+/** A task's data is missing or its prepare script failed: retrying the same thing is futile. */
+export class TaskDataError extends Error {
+  override name = 'TaskDataError';
+}

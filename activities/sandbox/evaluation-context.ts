@@ -12,6 +12,7 @@ import { runProcess } from './host-process';
 import { evaluationLayout } from './layout';
 import { dockerPaths } from './paths';
 import { packEntries } from './tar';
+import type { PreparedData } from './task-data';
 
 /**
  * Scores a submission in a context the agent never touched: a fresh container (docker) or a
@@ -28,6 +29,10 @@ export interface TrustedEvaluationInput {
   /** The submission artefact copied out of the sandbox; undefined runs the evaluator without one. */
   submission: Buffer | undefined;
   timeoutSec: number;
+  /** The task's prepared data: public/ as data/, hidden/ (answers) as hidden/. */
+  data?: PreparedData;
+  /** Passed to the evaluator as MLGYM_SPLIT: which split to score (default test). */
+  split?: 'validation' | 'test';
 }
 
 export interface TrustedEvaluationResult {
@@ -49,12 +54,13 @@ async function evaluateInContainer(input: TrustedEvaluationInput): Promise<Trust
     container = await dockerCall(() =>
       docker.createContainer({
         // Never networked, whatever the task: the evaluator has nothing to fetch and must leak nothing.
-        ...containerOptions(task, false),
+        ...containerOptions(task, false, input.data && { data: input.data.publicDir, hidden: input.data.hiddenDir }),
         // The trusted evaluator runs as root so it can keep hidden files (answers, seeds) from the
         // submission's code, which it runs as an unprivileged user (no-new-privileges still allows
         // dropping privileges, never gaining them).
         User: 'root',
         Entrypoint: ['bash', '-c', task.evaluation_command],
+        Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`, `MLGYM_SPLIT=${input.split ?? 'test'}`],
         Cmd: [],
         Labels: { [LABELS.evaluates]: input.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'evaluation' },
       }),
@@ -93,6 +99,10 @@ async function evaluateInTempDir(input: TrustedEvaluationInput): Promise<Trusted
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlgym-eval-'));
   try {
     await writeHostEntries(await evaluationLayout(input.task, input.taskDir, dir, input.submission));
+    if (input.data) {
+      await fs.symlink(input.data.publicDir, path.join(dir, 'data'));
+      await fs.symlink(input.data.hiddenDir, path.join(dir, 'hidden'));
+    }
     return await runProcess(['bash', '-c', input.task.evaluation_command], {
       cwd: dir,
       env: {
@@ -100,6 +110,7 @@ async function evaluateInTempDir(input: TrustedEvaluationInput): Promise<Trusted
         HOME: dir,
         LANG: process.env.LANG ?? 'C.UTF-8',
         PYTHONUNBUFFERED: '1',
+        MLGYM_SPLIT: input.split ?? 'test',
       },
       timeoutSec: input.timeoutSec,
     });

@@ -4,6 +4,7 @@ import type { TaskConfig } from '../../lib/task-config';
 import { dirsBetween, type FsEntry, type HostFile, normalizeEntries, type Owner, walkHost } from './entries';
 import { TaskLayoutError } from './errors';
 import { repoRoot } from './paths';
+import type { PreparedData } from './task-data';
 
 /**
  * Which task files go where. This is the security policy of the sandbox: the agent gets the
@@ -130,4 +131,6 @@ export interface SandboxSpec {
   task: TaskConfig;
   /** Absolute path of the task folder on the worker's machine. */
   taskDir: string;
+  /** The task's prepared data; its public/ becomes the workspace's read-only data/. */
+  data?: PreparedData;
 }

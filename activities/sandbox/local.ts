@@ -93,6 +93,8 @@ export async function createLocalSandbox(spec: SandboxSpec): Promise<SandboxHand
   await removeHostTree(root);
   await fs.mkdir(handle.home, { recursive: true });
   await writeHostEntries(await sandboxLayout(spec.task, spec.taskDir, { workspace: handle.workspace }));
+  // Not a security boundary (see warnOnce): the prepared data is linked rather than copied.
+  if (spec.data) await fs.symlink(spec.data.publicDir, path.join(handle.workspace, 'data'));
   await fs.writeFile(path.join(root, READY), `${spec.episodeId}\n`);
   return handle;
 }

@@ -1,34 +1,134 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { RuntimeKind } from '../../lib/episode';
+import { describeIssues } from '../../lib/task-config';
+import { TaskDataError } from '../../activities/sandbox/errors';
+import { findPreparedData, prepareTaskData } from '../../activities/sandbox/task-data';
 import { loadTask, listTaskIds, TaskError } from '../lib/tasks';
 import { printJson, say, UsageError } from '../lib/output';
 
+const USAGE =
+  'usage: mlgym tasks list [--json] | mlgym tasks validate <path> | ' +
+  'mlgym tasks prepare <id|path|all> [--small] [--source DIR] [--force] [--runtime docker|local] [--json]';
+
 export async function tasksCommand(argv: string[]): Promise<number> {
-  const [sub, target, ...rest] = argv;
-  if (sub === 'list') {
-    const rows = listTaskIds().map((id) => {
-      try {
-        const { config } = loadTask(id);
-        return { id, name: config.name, domain: config.domain, metric: config.metric.name, direction: config.metric.direction, baseline: config.baseline_scores[0]?.[config.metric.name] ?? null, image: config.image };
-      } catch (err) {
-        return { id, error: (err as Error).message };
-      }
-    });
-    if (argv.includes('--json')) printJson({ tasks: rows });
-    else for (const r of rows) say('error' in r ? `${r.id}\tINVALID: ${r.error}` : `${r.id}\t${r.domain}\t${r.metric} (${r.direction})\tbaseline ${r.baseline}\t${r.image}`);
-    return rows.some((r) => 'error' in r) ? 1 : 0;
-  }
-  if (sub === 'validate') {
-    if (!target || rest.length) throw new UsageError('usage: mlgym tasks validate <path/to/task.yaml>');
+  const [sub, ...rest] = argv;
+  if (sub === 'list') return listTasks(rest);
+  if (sub === 'validate') return validateTask(rest);
+  if (sub === 'prepare') return prepareTasks(rest);
+  throw new UsageError(USAGE);
+}
+
+function listTasks(argv: string[]): number {
+  const rows = listTaskIds().map((id) => {
     try {
-      const { config, file } = loadTask(target);
-      say(`${file}: valid task "${config.id}" (${config.metric.name}, ${config.metric.direction})`);
-      return 0;
+      const { config } = loadTask(id);
+      return {
+        id,
+        name: config.name,
+        domain: config.domain,
+        metric: config.metric.name,
+        direction: config.metric.direction,
+        baseline: config.baseline_scores[0]?.[config.metric.name] ?? null,
+        image: config.image,
+        prepared_data: Boolean(config.data),
+      };
     } catch (err) {
-      if (err instanceof TaskError) {
-        say(err.message);
-        return 1;
-      }
-      throw err;
+      return { id, error: (err as Error).message };
+    }
+  });
+  if (argv.includes('--json')) printJson({ tasks: rows });
+  else {
+    const table = [['ID', 'DOMAIN', 'METRIC', 'DIRECTION', 'BASELINE', 'IMAGE']];
+    for (const r of rows) {
+      table.push('error' in r ? [r.id, `INVALID: ${r.error}`] : [r.id, r.domain, r.metric, r.direction, String(r.baseline), r.image]);
+    }
+    const full = table.filter((row) => row.length === table[0].length);
+    const widths = table[0].map((_, i) => Math.max(...full.map((row) => row[i].length)));
+    for (const row of table) say(row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]) : cell)).join('  '));
+  }
+  return rows.some((r) => 'error' in r) ? 1 : 0;
+}
+
+function validateTask(argv: string[]): number {
+  const [target, ...extra] = argv;
+  if (!target || extra.length) throw new UsageError('usage: mlgym tasks validate <path/to/task.yaml>');
+  try {
+    const { config, file } = loadTask(target);
+    say(`${file}: valid task "${config.id}" (${config.metric.name}, ${config.metric.direction})`);
+    return 0;
+  } catch (err) {
+    if (err instanceof TaskError) {
+      say(err.message);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+const PrepareFlags = z.object({
+  small: z.boolean().default(false),
+  source: z.string().min(1).optional(),
+  force: z.boolean().default(false),
+  runtime: RuntimeKind.default('docker'),
+  json: z.boolean().default(false),
+});
+
+/** Fetches (or, with --small, generates) the data of one task or of every task that has data. */
+async function prepareTasks(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      small: { type: 'boolean' },
+      source: { type: 'string' },
+      force: { type: 'boolean' },
+      runtime: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const parsed = PrepareFlags.safeParse(values);
+  if (!parsed.success) throw new UsageError(`${describeIssues(parsed.error)}\n${USAGE}`);
+  const flags = parsed.data;
+  if (positionals.length !== 1) throw new UsageError(USAGE);
+  const [target] = positionals;
+  if (flags.source && !existsSync(flags.source)) throw new UsageError(`--source ${flags.source} does not exist: it should be the folder holding the downloaded files`);
+  if (target === 'all' && flags.source) throw new UsageError('--source names one task\'s downloaded files: use it with a single task id');
+  const tasks = target === 'all' ? listTaskIds().map((id) => loadTask(id)).filter((t) => t.config.data) : [loadTask(target)];
+  if (tasks.length === 1 && !tasks[0].config.data) {
+    say(`task ${tasks[0].config.id} has no data to prepare (its files ship with the task)`);
+    return 0;
+  }
+  const variant = flags.small ? 'small' : 'full';
+  const results: { id: string; status: 'prepared' | 'already prepared' | 'failed'; dir?: string; error?: string; seconds?: number }[] = [];
+  for (const { config, dir } of tasks) {
+    const existing = flags.force ? undefined : await findPreparedData(config.id, variant);
+    if (existing) {
+      say(`${config.id}: ${variant} data already prepared in ${existing.dir} (--force prepares it again)`);
+      results.push({ id: config.id, status: 'already prepared', dir: existing.dir });
+      continue;
+    }
+    say(`${config.id}: preparing the ${variant} data${config.data?.source && variant === 'full' ? ` from ${config.data.source}` : ''}...`);
+    const started = Date.now();
+    try {
+      const prepared = await prepareTaskData(config, dir, {
+        variant,
+        runtime: flags.runtime,
+        sourceDir: flags.source,
+        force: flags.force,
+        onOutput: (line) => say(`  ${config.id}| ${line}`),
+      });
+      const seconds = Math.round((Date.now() - started) / 100) / 10;
+      say(`${config.id}: ${variant} data ready in ${prepared.dir} (${seconds} s)`);
+      results.push({ id: config.id, status: 'prepared', dir: prepared.dir, seconds });
+    } catch (err) {
+      if (!(err instanceof TaskDataError)) throw err;
+      say(`${config.id}: ${err.message}`);
+      results.push({ id: config.id, status: 'failed', error: err.message });
     }
   }
-  throw new UsageError('usage: mlgym tasks list [--json] | mlgym tasks validate <path>');
+  if (flags.json) printJson({ variant, tasks: results });
+  return results.some((r) => r.status === 'failed') ? 1 : 0;
 }

@@ -37,10 +37,14 @@ export function loadTask(idOrPath: string): LoadedTask {
     ...config.evaluation_paths,
     ...config.evaluator_support_paths,
     ...config.hidden_files,
+    ...(config.data ? [config.data.prepare] : []),
   ];
   const missing = referenced.filter((p) => !existsSync(path.resolve(dir, p)));
   if (missing.length) {
     throw new TaskError(`${file}: files named in the task do not exist (relative to ${dir}): ${missing.join(', ')}`);
+  }
+  if (config.data && existsSync(path.join(dir, 'data'))) {
+    throw new TaskError(`${file}: the task has both a data: section and a data/ folder; the sandbox's data/ comes from one of them, so remove the folder or the section`);
   }
   return { config, dir, file };
 }

@@ -2,19 +2,24 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Evaluation } from '../../lib/episode';
 import { listTaskIds, TASKS_DIR } from '../../scripts/lib/tasks';
 import { ensureDocker } from '../support/docker';
 import { runEpisode, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
 
 /**
- * Every shipped task, end to end through the episode engine in a real container: its demo replay
- * opens the starter code, validates the baseline, edits it with the agent tools, validates and
- * submits. The baseline must score as recorded and the improved strategy better.
+ * Every shipped task, end to end through the episode engine in its real image on the small
+ * offline data (prepared on first use): its demo replay runs the baseline, validates and submits.
+ * Metrics must have the shape of MLGym's baseline scores. Tasks with a known better solution
+ * apply it in the demo, and it must score better than the baseline it started from.
  */
+const KNOWN_BETTER = new Set(['battleOfSexes', 'prisonersDilemma', 'blotto', '3SATTime', 'regressionKaggleHousePrice', 'rlMountainCarContinuous']);
+
 let h: EpisodeHarness;
 let docker: ReturnType<typeof ensureDocker>;
 before(async () => {
   docker = ensureDocker();
+  process.env.MLGYM_DATA = 'small';
   h = await startEpisodeHarness();
 });
 after(async () => {
@@ -22,24 +27,39 @@ after(async () => {
 });
 
 for (const taskId of listTaskIds()) {
-  test(`${taskId}: demo replay in Docker validates the baseline, improves on it and submits`, async (t) => {
+  test(`${taskId}: demo replay in Docker runs the baseline, validates and submits`, async (t) => {
     if (!docker.ok) return t.skip(`Docker is not available: ${docker.reason}`);
+    const started = Date.now();
     const taskFile = path.join(TASKS_DIR, taskId, 'task.yaml');
     const input = h.input({ taskFile, runtime: 'docker', model: `replay:${path.join(TASKS_DIR, taskId, 'demo.traj')}` });
     const result = await runEpisode(h, input);
-    const metric = input.task.metric.name;
-    const baseline = input.task.baseline_scores[0][metric];
-    t.diagnostic(`${taskId}: ${result.exitStatus}, evaluations ${JSON.stringify(result.evaluations.map((e) => e.metrics[metric]))}, baseline ${baseline}`);
+    const { name: metric, direction } = input.task.metric;
+    const reference = input.task.baseline_scores[0];
+    t.diagnostic(
+      `${taskId}: ${result.exitStatus} in ${Math.round((Date.now() - started) / 1000)} s, ` +
+        `evaluations ${JSON.stringify(result.evaluations.map((e) => e.metrics[metric]))}, MLGym baseline ${reference[metric]}`,
+    );
     assert.equal(result.exitStatus, 'submitted');
-    const [first, ...rest] = result.evaluations;
+    const first = result.evaluations[0];
+    const final = result.evaluations.at(-1)!;
     assert.equal(first.kind, 'validate');
-    assert.ok(Math.abs(first.metrics[metric] - baseline) < 1e-3, `baseline validated at ${first.metrics[metric]}, recorded ${baseline}`);
-    const final = rest.at(-1)!;
     assert.equal(final.kind, 'submit');
-    assert.ok(final.metrics[metric] > baseline, `submitted ${final.metrics[metric]} does not beat the baseline ${baseline}`);
-    const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
-    // The agent tools ran inside the container: `open` shows its window header, `edit` its result.
-    assert.match(traj.trajectory[0].observation, /\[File: \/home\/agent\/workspace\/strategy\.py/);
-    assert.match(traj.trajectory[2].observation, /File updated/);
+    for (const evaluation of result.evaluations) assertShape(evaluation, Object.keys(reference));
+    if (!input.task.data) {
+      // Without prepared data the task scores what MLGym's does: the baseline must match.
+      assert.ok(Math.abs(first.metrics[metric] - reference[metric]) < 1e-3, `baseline validated at ${first.metrics[metric]}, recorded ${reference[metric]}`);
+    }
+    if (KNOWN_BETTER.has(taskId)) {
+      const better = direction === 'max' ? final.metrics[metric] > first.metrics[metric] : final.metrics[metric] < first.metrics[metric];
+      assert.ok(better, `submitted ${metric} ${final.metrics[metric]} is not better (${direction}) than the validated baseline ${first.metrics[metric]}`);
+    }
+    const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8')) as { trajectory: { observation: string }[] };
+    assert.ok(traj.trajectory.length >= 3, 'the demo took its steps');
   });
+}
+
+function assertShape(evaluation: Evaluation, keys: string[]): void {
+  for (const key of keys) {
+    assert.ok(Number.isFinite(evaluation.metrics[key]), `${evaluation.kind} at step ${evaluation.step} lacks metric "${key}": ${JSON.stringify(evaluation.metrics)}`);
+  }
 }
