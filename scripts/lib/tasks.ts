@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { describeIssues, TaskConfig } from '../../lib/task-config';
 import { REPO_ROOT } from './settings';
+import { importMlgymTask, isMlgymTaskFile } from './mlgym-import';
 import { UsageError } from './output';
 
 export const TASKS_DIR = path.join(REPO_ROOT, 'tasks');
@@ -24,6 +25,11 @@ export function loadTask(idOrPath: string): LoadedTask {
     raw = YAML.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new TaskError(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (isMlgymTaskFile(file, raw)) {
+    const id = (raw as { id?: unknown }).id;
+    const ours = typeof id === 'string' && listTaskIds().includes(id) ? loadTask(id).config : undefined;
+    return loadTask(importMlgymTask(file, raw, ours));
   }
   const parsed = TaskConfig.safeParse(raw);
   if (!parsed.success) {
