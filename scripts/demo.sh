@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The demo: a Temporal dev server (state in .mlgym/, UI on :8233), a worker, and one episode per
 # shipped task driven by the `replay` model (recorded replies, no network), then scores and UI links.
+# Tasks with data use the small offline sample (MLGYM_DATA=small), prepared on first use; for the
+# real datasets run `npx mlgym tasks prepare all` and start a worker without MLGYM_DATA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/provision/lib.sh
@@ -16,8 +18,8 @@ if ! .mlgym/bin/temporal operator cluster health --address localhost:7233 >/dev/
     sleep 1
   done
 fi
-log "starting a worker (log: .mlgym/logs/demo-worker.log)"
-node bin/mlgym.js worker >.mlgym/logs/demo-worker.log 2>&1 &
+log "starting a worker on the small offline data (log: .mlgym/logs/demo-worker.log)"
+MLGYM_DATA=${MLGYM_DATA:-small} node bin/mlgym.js worker >.mlgym/logs/demo-worker.log 2>&1 &
 worker=$!
 trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null || true' EXIT
 
