@@ -80,3 +80,21 @@ for (const runtime of ['docker', 'local'] as const) {
     }
   });
 }
+
+test('an episode on unprepared full data fails at once, saying which command prepares it', async (t) => {
+  if (!docker.ok) return t.skip(docker.reason);
+  process.env.MLGYM_DATA = 'full';
+  try {
+    const input = h.input({ taskFile: LOOKUP, runtime: 'docker', model: `replay:${path.join(REPO_ROOT, 'tasks/blotto/demo.traj')}` });
+    const started = Date.now();
+    await assert.rejects(runEpisode(h, input), (err: Error & { cause?: Error & { cause?: Error } }) => {
+      const message = err.cause?.cause?.message ?? '';
+      assert.match(message, /the data of task lookup is not prepared on this machine/);
+      assert.match(message, /run `npx mlgym tasks prepare lookup` first, or set MLGYM_DATA=small/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 30_000, 'not retried');
+  } finally {
+    process.env.MLGYM_DATA = 'small';
+  }
+});
