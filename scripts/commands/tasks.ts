@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RuntimeKind } from '../../lib/episode';
 import { describeIssues } from '../../lib/task-config';
 import { TaskDataError } from '../../activities/sandbox/errors';
-import { findPreparedData, prepareTaskData } from '../../activities/sandbox/task-data';
+import { DATA_VARIANTS, type DataVariant, findPreparedData, prepareTaskData } from '../../activities/sandbox/task-data';
 import { loadTask, listTaskIds, TaskError } from '../lib/tasks';
 import { printJson, say, UsageError } from '../lib/output';
 
@@ -20,8 +20,8 @@ export async function tasksCommand(argv: string[]): Promise<number> {
   throw new UsageError(USAGE);
 }
 
-function listTasks(argv: string[]): number {
-  const rows = listTaskIds().map((id) => {
+async function listTasks(argv: string[]): Promise<number> {
+  const rows = await Promise.all(listTaskIds().map(async (id) => {
     try {
       const { config } = loadTask(id);
       return {
@@ -32,23 +32,30 @@ function listTasks(argv: string[]): number {
         direction: config.metric.direction,
         baseline: config.baseline_scores[0]?.[config.metric.name] ?? null,
         image: config.image,
-        prepared_data: Boolean(config.data),
+        /** Which data variants are prepared on this machine; null for tasks without data. */
+        data: config.data ? await preparedVariants(id) : null,
       };
     } catch (err) {
       return { id, error: (err as Error).message };
     }
-  });
+  }));
   if (argv.includes('--json')) printJson({ tasks: rows });
   else {
-    const table = [['ID', 'DOMAIN', 'METRIC', 'DIRECTION', 'BASELINE', 'IMAGE']];
+    const table = [['ID', 'DOMAIN', 'METRIC', 'DIRECTION', 'BASELINE', 'IMAGE', 'DATA']];
     for (const r of rows) {
-      table.push('error' in r ? [r.id, `INVALID: ${r.error}`] : [r.id, r.domain, r.metric, r.direction, String(r.baseline), r.image]);
+      const data = r.data === null ? '-' : r.data?.length ? r.data.join(',') : 'not prepared';
+      table.push('error' in r ? [r.id, `INVALID: ${r.error}`] : [r.id, r.domain, r.metric, r.direction, String(r.baseline), r.image, data]);
     }
     const full = table.filter((row) => row.length === table[0].length);
     const widths = table[0].map((_, i) => Math.max(...full.map((row) => row[i].length)));
     for (const row of table) say(row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]) : cell)).join('  '));
   }
   return rows.some((r) => 'error' in r) ? 1 : 0;
+}
+
+async function preparedVariants(taskId: string): Promise<DataVariant[]> {
+  const found = await Promise.all(DATA_VARIANTS.map(async (variant) => ((await findPreparedData(taskId, variant)) ? variant : undefined)));
+  return found.filter((v): v is DataVariant => v !== undefined);
 }
 
 function validateTask(argv: string[]): number {
