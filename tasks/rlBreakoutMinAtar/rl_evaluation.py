@@ -1,0 +1,1 @@
+../_shared/rl/rl_evaluation.py
