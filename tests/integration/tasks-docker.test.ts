@@ -37,7 +37,7 @@ for (const taskId of listTaskIds()) {
     const reference = input.task.baseline_scores[0];
     t.diagnostic(
       `${taskId}: ${result.exitStatus} in ${Math.round((Date.now() - started) / 1000)} s, ` +
-        `evaluations ${JSON.stringify(result.evaluations.map((e) => e.metrics[metric]))}, MLGym baseline ${reference[metric]}`,
+        `evaluations ${JSON.stringify(result.evaluations.map((e) => e.metrics[metric]))}, recorded baseline ${reference[metric]}`,
     );
     assert.equal(result.exitStatus, 'submitted');
     const first = result.evaluations[0];
