@@ -1,4 +1,5 @@
-"""Scores checkpoints.msgpack on the gymnax environment Breakout-MinAtar (episodes of at most 999 steps).
+"""Scores checkpoints.msgpack on the gymnax environment Breakout-MinAtar
+(episodes of at most 999 steps).
 
 Usage: python3 evaluate.py [path/to/checkpoints.msgpack]   (default: checkpoints.msgpack next to
 this file). rl_evaluation.py holds the scoring and the checks of the file; networks.py the network.

@@ -1,4 +1,5 @@
-"""Scores checkpoints.msgpack on the gymnax environment MountainCarContinuous-v0 (episodes of at most 200 steps).
+"""Scores checkpoints.msgpack on the gymnax environment MountainCarContinuous-v0
+(episodes of at most 200 steps).
 
 Usage: python3 evaluate.py [path/to/checkpoints.msgpack]   (default: checkpoints.msgpack next to
 this file). rl_evaluation.py holds the scoring and the checks of the file; networks.py the network.

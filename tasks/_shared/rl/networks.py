@@ -3,8 +3,8 @@
 The evaluator builds the network from its own read-only copy of this file and loads only the
 parameters (and `network_config`) from your submission, so a submission must fit this exact code.
 Change the network through `network_config` in src/config.yaml:
-  num_hidden_units  width of every hidden layer (1 to 1024)
-  num_hidden_layers hidden layers of the actor and of the critic, each (1 to 8)
+  num_hidden_units  width of every hidden layer (1 to 512)
+  num_hidden_layers hidden layers of the actor and of the critic, each (1 to 6)
   activation        "relu" (default) or "tanh"
 The actor and the critic are two separate MLPs on the flattened observation. For discrete
 actions the actor outputs logits (a categorical policy); for continuous actions it outputs the
@@ -23,7 +23,7 @@ from gymnax.environments import spaces
 warnings.filterwarnings("ignore", message="scatter inputs have incompatible types")
 
 ACTIVATIONS = {"relu": nn.relu, "tanh": nn.tanh}
-LIMITS = {"num_hidden_units": (1, 1024), "num_hidden_layers": (1, 8)}
+LIMITS = {"num_hidden_units": (1, 512), "num_hidden_layers": (1, 6)}  # keeps scoring fast
 MIN_STD = 0.001  # floor of the Gaussian policy's standard deviation
 
 
@@ -85,11 +85,13 @@ def check_network_config(network_config):
         return "network_config must be a mapping"
     unknown = set(network_config) - set(LIMITS) - {"activation"}
     if unknown:
-        return "network_config has unknown keys %s (allowed: %s, activation)" % (sorted(unknown), ", ".join(LIMITS))
+        return "network_config has unknown keys %s (allowed: %s, activation)" % (
+            sorted(unknown), ", ".join(LIMITS))
     for key, (low, high) in LIMITS.items():
         value = network_config.get(key)
         if type(value) is not int or not low <= value <= high:
-            return "network_config.%s must be an integer from %d to %d, not %r" % (key, low, high, value)
+            return "network_config.%s must be an integer from %d to %d, not %r" % (
+                key, low, high, value)
     if network_config.get("activation", "relu") not in ACTIVATIONS:
         return "network_config.activation must be one of %s" % sorted(ACTIVATIONS)
     return None
@@ -101,7 +103,8 @@ def get_model_ready(rng, env_name, network_config):
     if problem:
         raise ValueError(problem)
     _, _, obs_shape, outputs, continuous = env_spec(env_name)
-    model = Model(num_output_units=outputs, obs_ndim=len(obs_shape), continuous=continuous, **network_config)
+    model = Model(num_output_units=outputs, obs_ndim=len(obs_shape), continuous=continuous,
+                  **network_config)
     params = model.init(rng, jnp.zeros(obs_shape))
     return model, params
 

@@ -85,7 +85,8 @@ def make_ppo(config, model, env, env_params, continuous):
         actor_loss = -jnp.minimum(ratio * advantage,
                                   jnp.clip(ratio, 1 - clip_eps, 1 + clip_eps) * advantage).mean()
         ent = entropy(pi, continuous).mean()
-        total = actor_loss + float(config["critic_coeff"]) * value_loss - float(config["entropy_coeff"]) * ent
+        total = (actor_loss + float(config["critic_coeff"]) * value_loss
+                 - float(config["entropy_coeff"]) * ent)
         return total, dict(value_loss=value_loss, actor_loss=actor_loss, entropy=ent)
 
     def minibatch_step(carry, batch):
@@ -99,7 +100,8 @@ def make_ppo(config, model, env, env_params, continuous):
         advantage, target = gae(traj, model.apply(runner.params, runner.obs, method="critic"))
         batch = dict(obs=traj["obs"], action=traj["action"], log_pi=traj["log_pi"],
                      value=traj["value"], advantage=advantage, target=target)
-        batch = jax.tree_util.tree_map(lambda x: x.reshape((n_envs * n_steps,) + x.shape[2:]), batch)
+        batch = jax.tree_util.tree_map(lambda x: x.reshape((n_envs * n_steps,) + x.shape[2:]),
+                                       batch)
 
         def epoch(carry, rng):
             order = jax.random.permutation(rng, n_envs * n_steps)

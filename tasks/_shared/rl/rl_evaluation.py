@@ -42,7 +42,8 @@ def read_seed(task_dir):
 
 def _plain_int(value):
     # msgpack gives Python ints; numpy integers arrive as numpy scalars or 0-d arrays.
-    if isinstance(value, (np.ndarray, np.generic)) and value.shape == () and value.dtype.kind in "iu":
+    if isinstance(value, (np.ndarray, np.generic)) and value.shape == () \
+            and value.dtype.kind in "iu":
         return int(value)
     return value
 
@@ -57,10 +58,12 @@ def _checked_params(got, want, where):
             raise SubmissionError("%s: missing %s, unexpected %s (the network built from "
                                   "network_config has %s)" % (where, missing, extra, sorted(want)))
         return {key: _checked_params(got[key], want[key], "%s/%s" % (where, key)) for key in want}
-    if not isinstance(got, np.ndarray) or got.dtype.kind not in "fiu" and got.dtype.name != "bfloat16":
+    numeric = isinstance(got, np.ndarray) and (got.dtype.kind in "fiu" or got.dtype.name == "bfloat16")
+    if not numeric:
         raise SubmissionError("%s must be a numeric array" % where)
     if got.shape != tuple(want.shape):
-        raise SubmissionError("%s has shape %s, the network needs %s" % (where, got.shape, tuple(want.shape)))
+        raise SubmissionError("%s has shape %s, the network needs %s"
+                              % (where, got.shape, tuple(want.shape)))
     array = got.astype(np.float32)
     if not np.isfinite(array).all():
         raise SubmissionError("%s holds NaN or infinite values" % where)
@@ -79,7 +82,8 @@ def load_submission(path, env_name):
         except Exception as err:  # any decoding problem is the submission's fault
             raise SubmissionError("%s is not a flax msgpack file: %s" % (path, err))
     if not isinstance(payload, dict) or not {"network_config", "checkpoints"} <= set(payload):
-        raise SubmissionError('the file must hold a mapping with "network_config" and "checkpoints"')
+        raise SubmissionError('the file must hold a mapping with "network_config" and '
+                              '"checkpoints"')
     network_config = payload["network_config"]
     if isinstance(network_config, dict):
         network_config = {key: _plain_int(value) for key, value in network_config.items()}
@@ -87,18 +91,20 @@ def load_submission(path, env_name):
     if problem:
         raise SubmissionError(problem)
     checkpoints = payload["checkpoints"]
-    if isinstance(checkpoints, dict) and set(checkpoints) == {str(i) for i in range(len(checkpoints))}:
-        checkpoints = [checkpoints[str(i)] for i in range(len(checkpoints))]  # to_state_dict's lists
+    indices = [str(i) for i in range(len(checkpoints))] if isinstance(checkpoints, dict) else None
+    if indices is not None and set(checkpoints) == set(indices):  # to_state_dict stores lists so
+        checkpoints = [checkpoints[i] for i in indices]
     if not isinstance(checkpoints, list) or len(checkpoints) != NUM_CHECKPOINTS:
-        raise SubmissionError('"checkpoints" must be a list of %d parameter sets, one per training seed'
-                              % NUM_CHECKPOINTS)
+        raise SubmissionError('"checkpoints" must be a list of %d parameter sets, one per '
+                              'training seed' % NUM_CHECKPOINTS)
     model, _ = networks.get_model_ready(jax.random.PRNGKey(0), env_name, network_config)
     _, _, obs_shape, _, _ = networks.env_spec(env_name)
     template = jax.eval_shape(model.init, jax.random.PRNGKey(0), jnp.zeros(obs_shape))
     # Also accept the inner tree (trained_params["params"]) without flax's outer "params" level.
     checkpoints = [{"params": ckpt} if isinstance(ckpt, dict) and "params" not in ckpt else ckpt
                    for ckpt in checkpoints]
-    params = [_checked_params(ckpt, template, "checkpoints[%d]" % i) for i, ckpt in enumerate(checkpoints)]
+    params = [_checked_params(ckpt, template, "checkpoints[%d]" % i)
+              for i, ckpt in enumerate(checkpoints)]
     return model, jax.tree_util.tree_map(lambda *leaves: np.stack(leaves), *params)
 
 
@@ -119,8 +125,10 @@ def episode_returns(model, env_name, max_frames, stacked_params, seed):
         def one_step(carry):
             frame, obs, state, rng, alive, total = carry
             rng, action_rng, step_rng = jax.random.split(rng, 3)
-            action = networks.sample_action(action_rng, model.apply(params, obs, method="actor"), continuous)
-            obs, state, reward, done, _ = step(jax.random.split(step_rng, EPISODES), state, action, env_params)
+            pi = model.apply(params, obs, method="actor")
+            action = networks.sample_action(action_rng, pi, continuous)
+            obs, state, reward, done, _ = step(jax.random.split(step_rng, EPISODES), state, action,
+                                               env_params)
             return frame + 1, obs, state, rng, alive * (1 - done), total + reward * alive
 
         carry = (0, obs, state, rng, jnp.ones(EPISODES), jnp.zeros(EPISODES))
@@ -141,6 +149,7 @@ def main(env_name, max_frames, evaluator_path):
         sys.exit(1)
     returns = np.asarray(episode_returns(model, env_name, max_frames, params, read_seed(task_dir)))
     print("evaluate.py: %d checkpoints x %d episodes in %.1f s; mean return per checkpoint %s"
-          % (NUM_CHECKPOINTS, EPISODES, time.time() - start, np.round(returns.mean(axis=1), 2).tolist()),
+          % (NUM_CHECKPOINTS, EPISODES, time.time() - start,
+             np.round(returns.mean(axis=1), 2).tolist()),
           file=sys.stderr)
     print(json.dumps({"Reward Mean": float(returns.mean()), "Reward Std": float(returns.std())}))

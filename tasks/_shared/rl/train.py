@@ -1,6 +1,7 @@
 """Train the 5 checkpoints of the submission with PPO and save them to checkpoints.msgpack.
 
-Usage (from the workspace): python src/train.py [--config src/config.yaml] [--out checkpoints.msgpack]
+Usage (from the workspace):
+    python src/train.py [--config src/config.yaml] [--out checkpoints.msgpack]
 The 5 checkpoints are 5 independent trainings from different seeds (they train side by side).
 To try another algorithm, replace train_ppo below by your own function that returns trained
 params of the same network (see networks.py) and keep the saving step.
@@ -36,8 +37,8 @@ def main():
     params = jax.vmap(lambda rng: get_model_ready(rng, env_name, network_config)[1])(
         init_rngs[:NUM_CHECKPOINTS])
     start = time.time()
-    params, log = train_ppo(init_rngs[NUM_CHECKPOINTS:], train_config, model, params, env, env_params,
-                            continuous)
+    params, log = train_ppo(init_rngs[NUM_CHECKPOINTS:], train_config, model, params, env,
+                            env_params, continuous)
     print("training took %.0f s" % (time.time() - start))
     checkpoints = [jax.tree_util.tree_map(lambda x, i=i: np.asarray(x[i]), params)
                    for i in range(NUM_CHECKPOINTS)]
