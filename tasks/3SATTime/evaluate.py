@@ -18,18 +18,15 @@ cannot be checked for lack of labels. Prints one JSON line:
   {"Time": seconds for all instances, "Correct": n, "Incorrect": 0, "Decisions": heuristic calls}
 """
 
-import collections
-import ctypes
 import json
 import os
-import select
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
+
+sys.dont_write_bytecode = True  # so importing untrusted_child writes no __pycache__ where it is run
+# untrusted_child.py is a copy of tasks/_shared/untrusted_child.py next to this file (sys.path[0]);
+# main() imports nothing more from this folder once the heuristic can run.
+import untrusted_child  # noqa: E402  (after the line above on purpose)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEST_INSTANCES = os.path.join(HERE, "hidden", "test_instances.jsonl")
@@ -38,23 +35,10 @@ DEV_INSTANCES = os.path.join(HERE, "data", "instances.jsonl")
 LOAD_TIMEOUT = 30.0  # seconds to import the solver and the heuristic
 INSTANCE_TIMEOUT = 60.0  # seconds per instance
 TOTAL_TIMEOUT = 1500.0  # seconds for all instances (the harness stops the evaluation at 1800)
-UNPRIVILEGED_ID = 65534  # `nobody`
 
-CHILD_CODE = r'''
-import importlib.util, json, os, sys, traceback
-proto_in = os.fdopen(os.dup(0), "rb")
-proto_out = os.fdopen(os.dup(1), "w")
-null = os.open(os.devnull, os.O_RDONLY)
-os.dup2(null, 0)
-os.dup2(2, 1)  # whatever the heuristic prints goes to stderr, not into the protocol
-sys.stdin = open(os.devnull)
-sys.stdout = sys.stderr
-
-def send(message):
-    proto_out.write(json.dumps(message) + "\n")
-    proto_out.flush()
-
-def fail(what):
+# The solver's process (see untrusted_child.child_program): loads solver.py and heuristic.py, then
+# answers each formula with {"sat": ..., "model": ..., "decisions": ...}.
+CHILD_CODE = untrusted_child.child_program(imports=("importlib.util", "traceback"), body=r'''def fail(what):
     kind, error = sys.exc_info()[:2]
     send({"error": "%s %s: %s" % (what, kind.__name__, error),
           "traceback": traceback.format_exc(limit=-4)[-2000:]})
@@ -94,150 +78,29 @@ for line in proto_in:
         sys.exit(1)
     proto_out.write(text + "\n")
     proto_out.flush()
-'''
+''')
 
 
-class Failure(Exception):
-    """The submission failed; the message says why, `details` (a traceback) may say where."""
-
-    def __init__(self, message, details=""):
-        super().__init__(message)
-        self.details = details
+Failure = untrusted_child.ChildError  # the message says why, `details` (a traceback) may say where
 
 
-def harden_self():
-    """Keep same-user processes out of this one and adopt orphans of the child, to kill them."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER = 1
-    except (OSError, AttributeError):
-        pass
+class SolverProcess(untrusted_child.UntrustedChild):
+    """The solver with the submitted heuristic, in its own process and a private folder. As root,
+    the heuristic runs as `nobody`, which can read neither the hidden answers nor this process;
+    without an interpreter `nobody` can run, it does not run at all (never as root, where it could
+    read the hidden answers: root_fallback_warning stays None)."""
 
-
-def kill_leftovers():
-    """Kill every process still below this one (including orphans re-parented to it)."""
-    me = os.getpid()
-    for _ in range(100):
-        children = []
-        for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
-            if not name.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % name) as handle:
-                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if parent == me:
-                children.append(int(name))
-        if not children:
-            return
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (OSError, ChildProcessError):
-                pass
-
-
-class SolverProcess:
-    """The solver with the submitted heuristic, in its own process and a private folder."""
+    label = "solver process"
+    max_message = 1 << 22
+    stderr_chars = 1500
 
     def __init__(self, heuristic_path):
-        if not os.path.isfile(heuristic_path):
-            raise Failure("no heuristic file at %s" % heuristic_path)
-        self.workdir = tempfile.mkdtemp(prefix="heuristic-")
-        shutil.copyfile(heuristic_path, os.path.join(self.workdir, "heuristic.py"))
-        self.buffer = b""
-        self.stderr_tail = collections.deque(maxlen=64)
-        self.process = None
-        self.reader = None
+        super().__init__(heuristic_path, "heuristic.py")
 
     def start(self):
         code = CHILD_CODE.replace("__SOLVER__", repr(os.path.join(HERE, "solver.py")))
-        command = [sys.executable, "-s", "-B", "-c", code]
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self.workdir, "PYTHONHASHSEED": "0",
-               "LC_ALL": "C.UTF-8"}
-        options = dict(cwd=self.workdir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, close_fds=True, start_new_session=True)
-        if os.geteuid() == 0:
-            # As root: the heuristic runs as `nobody`, which can read neither the hidden answers
-            # nor this process, and owns only its private folder.
-            for path in (self.workdir, os.path.join(self.workdir, "heuristic.py")):
-                os.chown(path, UNPRIVILEGED_ID, UNPRIVILEGED_ID)
-            # `nobody` may be unable to run this interpreter (one under /root, say): try the system's.
-            for python in dict.fromkeys((sys.executable, "/usr/local/bin/python3", "/usr/bin/python3")):
-                if not os.path.isfile(python):
-                    continue
-                try:
-                    self.process = subprocess.Popen([python] + command[1:], user=UNPRIVILEGED_ID,
-                                                    group=UNPRIVILEGED_ID, extra_groups=[], **options)
-                    break
-                except PermissionError:
-                    continue
-            else:
-                # Never run it as root: it could then read the hidden answers.
-                raise Failure("no Python interpreter here can run as an unprivileged user")
-        else:
-            self.process = subprocess.Popen(command, **options)
-        self.reader = threading.Thread(target=self._drain_stderr, daemon=True)
-        self.reader.start()
-        if self.receive(LOAD_TIMEOUT, "loading heuristic.py").get("ready") is not True:
+        if super().start(code, LOAD_TIMEOUT, "loading heuristic.py").get("ready") is not True:
             raise Failure("unexpected first message from the solver process")
-
-    def _drain_stderr(self):
-        stream = self.process.stderr
-        while True:
-            chunk = stream.read1(4096)
-            if not chunk:
-                return
-            self.stderr_tail.append(chunk)
-
-    def stderr_text(self):
-        return b"".join(self.stderr_tail).decode("utf-8", "replace")[-1500:]
-
-    def send(self, line):
-        try:
-            self.process.stdin.write(line)
-            self.process.stdin.flush()
-        except OSError:
-            raise Failure("the solver process exited (code %s)" % self.process.wait())
-
-    def receive(self, timeout, doing):
-        deadline = time.monotonic() + timeout
-        fd = self.process.stdout.fileno()
-        while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise Failure("timed out after %.0f s while %s" % (timeout, doing))
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                raise Failure("the solver process exited (code %s) while %s" % (self.process.wait(), doing))
-            self.buffer += chunk
-            if len(self.buffer) > 1 << 22:
-                raise Failure("the solver process sent an oversized message while %s" % doing)
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        try:
-            reply = json.loads(line)
-        except ValueError:
-            reply = None
-        if not isinstance(reply, dict):
-            raise Failure("the solver process sent a malformed message while %s: %r" % (doing, line[:200]))
-        if "error" in reply:
-            raise Failure("%s failed: %s" % (doing, reply["error"]), str(reply.get("traceback", "")))
-        return reply
-
-    def close(self):
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            self.process.wait()
-        kill_leftovers()
-        if self.reader is not None:
-            self.reader.join(timeout=2)
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def describe(instance):
@@ -318,8 +181,9 @@ def fail(message, output="", details=""):
 
 
 def main():
-    harden_self()
-    sys.dont_write_bytecode = True
+    untrusted_child.harden_self()
+    # From here on, nothing is imported from this folder: the heuristic's process may write there.
+    untrusted_child.stop_imports_from(HERE)
     if os.path.isdir(os.path.join(HERE, "hidden")):
         if os.geteuid() == 0:
             try:

@@ -15,21 +15,15 @@ provides one (scores are then reproducible but cannot be predicted from this fil
 from DEV_SEED: running evaluate.py in your workspace gives a close but not identical score.
 """
 
-import collections
-import ctypes
 import importlib.util
 import json
 import os
 import random
-import select
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from typing import Callable, NamedTuple, Optional
+
+import untrusted_child  # from this folder, like this module: see untrusted_child's docstring
 
 SEED_FILE = "eval_seed.txt"
 DEV_SEED = 20240611
@@ -37,23 +31,10 @@ STRATEGY_SEED = 1234  # seeds the `random` module of the strategy's process
 LOAD_TIMEOUT = 30.0  # seconds to import strategy.py
 MOVE_TIMEOUT = 5.0  # seconds per move
 TOTAL_TIMEOUT = 600.0  # seconds for the whole evaluation
-UNPRIVILEGED_ID = 65534  # `nobody`: the strategy runs as this user when the evaluator runs as root
 
-CHILD_CODE = r'''
-import json, operator, os, random, sys, traceback
-proto_in = os.fdopen(os.dup(0), "rb")
-proto_out = os.fdopen(os.dup(1), "w")
-null = os.open(os.devnull, os.O_RDONLY)
-os.dup2(null, 0)
-os.dup2(2, 1)  # anything the strategy prints goes to stderr, not into the protocol
-sys.stdin = open(os.devnull)
-sys.stdout = sys.stderr
-
-def send(message):
-    proto_out.write(json.dumps(message) + "\n")
-    proto_out.flush()
-
-def fail(what):
+# The strategy's process (see untrusted_child.child_program): loads strategy.py, then answers each
+# {"history": ...} line with {"move": ...}.
+CHILD_CODE = untrusted_child.child_program(imports=("operator", "random", "traceback"), body=r'''def fail(what):
     send({"error": what + "\n" + traceback.format_exc()[-3000:]})
     sys.exit(1)
 
@@ -89,7 +70,7 @@ for line in proto_in:
         sys.exit(1)
     proto_out.write(text + "\n")
     proto_out.flush()
-'''
+''')
 
 
 class Rules(NamedTuple):
@@ -101,19 +82,7 @@ class Rules(NamedTuple):
     simulations: int  # games played; the score is the mean over games of the mean payoff per round
 
 
-class StrategyError(Exception):
-    """The submitted strategy failed; the message says why."""
-
-
-def harden_self():
-    """Keep same-user processes out of this one (no /proc/<pid>/fd, mem or ptrace access) and
-    adopt any process the strategy leaves behind so that it can be killed before exiting."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER = 1
-    except (OSError, AttributeError):
-        pass
+StrategyError = untrusted_child.ChildError  # the submitted strategy failed; the message says why
 
 
 def load_opponent(task_dir):
@@ -121,8 +90,8 @@ def load_opponent(task_dir):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     # From here on, nothing is imported from this folder: the strategy process may write there.
-    # (This module itself was imported by evaluate.py before any strategy ran.)
-    sys.path[:] = [p for p in sys.path if p not in ("", ".", task_dir)]
+    # (This module and untrusted_child were imported by evaluate.py before any strategy ran.)
+    untrusted_child.stop_imports_from(task_dir)
     return module.target_column_strategy
 
 
@@ -140,139 +109,31 @@ def read_seed(task_dir):
     return seed
 
 
-def kill_leftovers():
-    """Kill every process this evaluator still has below it (including re-parented orphans)."""
-    me = os.getpid()
-    for _ in range(100):
-        children = []
-        for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
-            if not name.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % name) as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[1]) == me:
-                children.append(int(name))
-        if not children:
-            return
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (OSError, ChildProcessError):
-                pass
-
-
-class StrategyProcess:
+class StrategyProcess(untrusted_child.UntrustedChild):
     """The submitted strategy, running in its own process in a private copy of its folder."""
 
+    label = "strategy process"
+    oversized = "the {label} sent an oversized message"
+    malformed = "the {label} sent a malformed message: {line!r}"
+    failed = "{error}"
+    root_fallback_warning = ("evaluate.py: WARNING: no Python interpreter runnable by an unprivileged "
+                             "user (tried {tried}); the strategy runs as root, unisolated")
+
     def __init__(self, strategy_path):
-        if not os.path.isfile(strategy_path):
-            raise StrategyError("no strategy file at %s" % strategy_path)
-        self.workdir = tempfile.mkdtemp(prefix="strategy-")
-        shutil.copyfile(strategy_path, os.path.join(self.workdir, "strategy.py"))
-        self.buffer = b""
-        self.stderr_tail = collections.deque(maxlen=64)
-        self.process = None
-        self.reader = None
+        super().__init__(strategy_path, "strategy.py")
 
     def start(self):
-        self.process = self._spawn()
-        self.reader = threading.Thread(target=self._drain_stderr, daemon=True)
-        self.reader.start()
-        reply = self._receive(LOAD_TIMEOUT, "loading strategy.py")
+        code = CHILD_CODE.replace("__STRATEGY_SEED__", str(STRATEGY_SEED))
+        reply = super().start(code, LOAD_TIMEOUT, "loading strategy.py")
         if reply.get("ready") is not True:
             raise StrategyError("unexpected first message from the strategy process: %r" % (reply,))
 
-    def _spawn(self):
-        command = [sys.executable, "-s", "-B", "-c", CHILD_CODE.replace("__STRATEGY_SEED__", str(STRATEGY_SEED))]
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self.workdir, "PYTHONHASHSEED": "0",
-               "LC_ALL": "C.UTF-8"}
-        options = dict(cwd=self.workdir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, close_fds=True, start_new_session=True)
-        if os.geteuid() == 0:
-            # Running as root: the strategy runs as `nobody`, which can neither read the seed nor
-            # touch this process or its files. `nobody` may be unable to run this interpreter
-            # (e.g. one installed under /root): then try the system's.
-            for path in (self.workdir, os.path.join(self.workdir, "strategy.py")):
-                os.chown(path, UNPRIVILEGED_ID, UNPRIVILEGED_ID)
-            tried = []
-            for python in (sys.executable, "/usr/local/bin/python3", "/usr/bin/python3"):
-                if python in tried or not os.path.isfile(python):
-                    continue
-                tried.append(python)
-                try:
-                    return subprocess.Popen([python] + command[1:], user=UNPRIVILEGED_ID,
-                                            group=UNPRIVILEGED_ID, extra_groups=[], **options)
-                except PermissionError:
-                    continue
-            print("evaluate.py: WARNING: no Python interpreter runnable by an unprivileged user "
-                  "(tried %s); the strategy runs as root, unisolated" % ", ".join(tried),
-                  file=sys.stderr)
-        return subprocess.Popen(command, **options)
-
-    def _drain_stderr(self):
-        stream = self.process.stderr
-        while True:
-            chunk = stream.read1(4096) if hasattr(stream, "read1") else stream.read(4096)
-            if not chunk:
-                return
-            self.stderr_tail.append(chunk)
-
-    def stderr_text(self):
-        return b"".join(self.stderr_tail).decode("utf-8", "replace")[-2000:]
-
-    def _receive(self, timeout, doing):
-        deadline = time.monotonic() + timeout
-        fd = self.process.stdout.fileno()
-        while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise StrategyError("timed out after %.0f s while %s" % (timeout, doing))
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                code = self.process.wait()
-                raise StrategyError("the strategy process exited (code %s) while %s" % (code, doing))
-            self.buffer += chunk
-            if len(self.buffer) > 1 << 20:
-                raise StrategyError("the strategy process sent an oversized message")
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        try:
-            reply = json.loads(line)
-        except ValueError:
-            raise StrategyError("the strategy process sent a malformed message: %r" % line[:200])
-        if not isinstance(reply, dict):
-            raise StrategyError("the strategy process sent a malformed message: %r" % line[:200])
-        if "error" in reply:
-            raise StrategyError(str(reply["error"]))
-        return reply
-
     def move(self, history, doing):
-        try:
-            self.process.stdin.write(json.dumps({"history": history}).encode() + b"\n")
-            self.process.stdin.flush()
-        except OSError:
-            self.process.wait()
-            raise StrategyError("the strategy process exited (code %s) while %s"
-                                % (self.process.returncode, doing))
-        reply = self._receive(MOVE_TIMEOUT, doing)
+        self.send(json.dumps({"history": history}).encode() + b"\n", doing)
+        reply = self.receive(MOVE_TIMEOUT, doing)
         if "move" not in reply:
             raise StrategyError("the strategy process sent no move while %s" % doing)
         return reply["move"]
-
-    def close(self):
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            self.process.wait()
-        kill_leftovers()
-        if self.reader is not None:
-            self.reader.join(timeout=2)
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def play(strategy, opponent, seed, rules):
@@ -338,7 +199,7 @@ def run_matches(*, check_move, payoff, rounds, simulations, evaluator_path):
     """
     rules = Rules(check_move, payoff, rounds, simulations)
     task_dir = os.path.dirname(os.path.abspath(evaluator_path))
-    harden_self()
+    untrusted_child.harden_self()
     sys.dont_write_bytecode = True
     opponent = load_opponent(task_dir)
     seed = read_seed(task_dir)

@@ -16,9 +16,11 @@ import { TaskConfig, describeIssues } from '../../lib/task-config';
 const TASKS_DIR = join(__dirname, '..', '..', 'tasks');
 const GAME_TASKS = ['battleOfSexes', 'prisonersDilemma', 'blotto'] as const;
 const EVAL_TIMEOUT_MS = 120_000;
-/** The one match engine of the game tasks; each task folder links to it (tasks/_shared is no task). */
-const SHARED_ENGINE = join(TASKS_DIR, '_shared', 'match_engine.py');
-const ENGINE_LINK = '../_shared/match_engine.py';
+/**
+ * The shared evaluator files of the game tasks: the match engine and the untrusted-child runner
+ * it uses. Each task folder links to them (tasks/_shared is no task).
+ */
+const SHARED_FILES = ['match_engine.py', 'untrusted_child.py'] as const;
 const tempDirs: string[] = [];
 after(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
@@ -185,15 +187,19 @@ def row_strategy(history):
 }
 
 describe('game-theory tasks', () => {
-  it('share one sandboxed match engine: a relative symlink to tasks/_shared, shipped as a support file', () => {
-    assert.ok(existsSync(SHARED_ENGINE), 'tasks/_shared/match_engine.py exists');
+  it('share one sandboxed match engine: relative symlinks to tasks/_shared, shipped as support files', () => {
     assert.ok(!existsSync(join(TASKS_DIR, '_shared', 'task.yaml')), 'tasks/_shared is not a task');
+    for (const file of SHARED_FILES) {
+      assert.ok(existsSync(join(TASKS_DIR, '_shared', file)), `tasks/_shared/${file} exists`);
+      for (const id of GAME_TASKS) {
+        const link = join(TASKS_DIR, id, file);
+        // A relative link keeps the checkout movable and is stored by git as a link, not a copy.
+        assert.ok(lstatSync(link).isSymbolicLink(), `${id}/${file} is a symlink`);
+        assert.equal(readlinkSync(link), `../_shared/${file}`, `${id}/${file} points at ../_shared/${file}`);
+        assert.ok(loadTask(id).evaluator_support_paths.includes(file), `${id} ships ${file} to the evaluator`);
+      }
+    }
     for (const id of GAME_TASKS) {
-      const link = join(TASKS_DIR, id, 'match_engine.py');
-      // A relative link keeps the checkout movable and is stored by git as a link, not a copy.
-      assert.ok(lstatSync(link).isSymbolicLink(), `${id}/match_engine.py is a symlink`);
-      assert.equal(readlinkSync(link), ENGINE_LINK, `${id}/match_engine.py points at ${ENGINE_LINK}`);
-      assert.ok(loadTask(id).evaluator_support_paths.includes('match_engine.py'), `${id} ships match_engine.py to the evaluator`);
       assert.match(readFileSync(join(TASKS_DIR, id, 'evaluate.py'), 'utf8'), /^import match_engine\b/m, `${id}/evaluate.py uses the engine`);
     }
   });

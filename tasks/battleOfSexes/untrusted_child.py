@@ -1,0 +1,1 @@
+../_shared/untrusted_child.py
