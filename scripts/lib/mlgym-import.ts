@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { describeIssues, type TaskConfig, type TaskConfigInput } from '../../lib/task-config';
+import { DatasetConfig, describeIssues, TaskConfig, type TaskConfigInput } from '../../lib/task-config';
 import { UsageError } from './output';
 import { REPO_ROOT } from './settings';
 
@@ -17,28 +17,24 @@ import { REPO_ROOT } from './settings';
  * id when there is one, otherwise from MLGym's conventions.
  */
 
-const MlgymTaskFile = z
-  .object({
-    id: z.string().min(1),
-    name: z.string().min(1),
-    description: z.string().min(1),
-    dataset_configs: z.array(z.string()).default([]),
-    task_entrypoint: z.string().default('PythonSubmissionTasks'),
-    training_timeout: z.number().int().positive().default(1800),
-    requirements_path: z.string().nullish(),
-    use_generic_conda: z.boolean().default(true),
-    starter_code: z.array(z.string()).default([]),
-    baseline_paths: z.array(z.string()).default([]),
-    baseline_scores: z.array(z.record(z.string(), z.number())).default([]),
-    sample_submission: z.string().nullish(),
-    evaluation_paths: z.array(z.string()).default([]),
-    evaluation_read_only: z.boolean().default(true),
-    memory_path: z.string().nullish(),
-  })
-  .passthrough();
-
-const MlgymDatasetFile = z
-  .object({ name: z.string(), description: z.string().default(''), data_path: z.string(), is_local: z.boolean().default(true) })
+/** MLGym's TaskConfig fields, as our schema accepts them; MLGym names dataset configs by path. */
+const MlgymTaskFile = TaskConfig.pick({
+  id: true,
+  name: true,
+  description: true,
+  task_entrypoint: true,
+  training_timeout: true,
+  requirements_path: true,
+  use_generic_conda: true,
+  starter_code: true,
+  baseline_paths: true,
+  baseline_scores: true,
+  sample_submission: true,
+  evaluation_paths: true,
+  evaluation_read_only: true,
+  memory_path: true,
+})
+  .extend({ dataset_configs: z.array(z.string()).default([]) })
   .passthrough();
 
 /** MLGym's task files carry no priority metric; these are its lower-is-better metric names. */
@@ -78,7 +74,7 @@ export function importMlgymTask(file: string, raw: unknown, ours: TaskConfig | u
   const datasets = mlgym.dataset_configs.map((rel) => {
     const datasetFile = path.join(configsDir, rel);
     if (!existsSync(datasetFile)) throw new UsageError(`${file}: dataset config ${rel} not found at ${datasetFile}`);
-    const dataset = MlgymDatasetFile.safeParse(YAML.parse(readFileSync(datasetFile, 'utf8')));
+    const dataset = DatasetConfig.safeParse(YAML.parse(readFileSync(datasetFile, 'utf8')));
     if (!dataset.success) throw new UsageError(`${datasetFile}: not a valid MLGym dataset config:\n${describeIssues(dataset.error)}`);
     return dataset.data;
   });
@@ -95,7 +91,9 @@ export function importMlgymTask(file: string, raw: unknown, ours: TaskConfig | u
 
   const metricName = ours?.metric.name ?? Object.keys(mlgym.baseline_scores[0] ?? {})[0];
   if (!metricName) throw new UsageError(`${file}: no baseline_scores to take the priority metric from, and we ship no task "${mlgym.id}"`);
-  const submission = ours?.submission_path ?? submissionFor(mlgym.task_entrypoint, starter, mlgym.evaluation_paths, file);
+  // Checked even when we ship the task: MLGym's checkpoint submissions cannot be scored as one file.
+  const mlgymSubmission = submissionFor(mlgym.task_entrypoint, starter, mlgym.evaluation_paths, file);
+  const submission = ours?.submission_path ?? mlgymSubmission;
   const evaluation = mlgym.evaluation_paths.map((p) => path.basename(p));
   const baselines = new Set(mlgym.baseline_paths.map((p) => path.basename(p)));
   // The evaluator gets MLGym's own copies of the starter files it may import (opponents, solvers):

@@ -53,6 +53,9 @@ test('MLGym task files that cannot run say why and what to do instead', () => {
   assert.throws(() => loadTask(noData), /the dataset "Missing" should be in .*data\/nowhere, which does not exist/);
   const model = write('tasks/rlThing.yaml', 'id: rlThing\nname: n\ndescription: d\ntask_entrypoint: ModelSubmissionTasks\nbaseline_scores: [{Reward Mean: 1}]\n');
   assert.throws(() => loadTask(model), /ModelSubmissionTasks tasks submit a folder of checkpoints.*--task <id>/);
+  // Also when we ship a task of that id: ours scores one file, MLGym's submits checkpoint folders.
+  const shipped = write('tasks/rlMountainCarContinuous.yaml', 'id: rlMountainCarContinuous\nname: n\ndescription: d\ntask_entrypoint: ModelSubmissionTasks\nbaseline_scores: [{Reward Mean: 1}]\n');
+  assert.throws(() => loadTask(shipped), /ModelSubmissionTasks tasks submit a folder of checkpoints.*--task <id>/);
 });
 
 test('an MLGym task file runs through the episode engine in Docker', async (t) => {
