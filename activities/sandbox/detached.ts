@@ -22,10 +22,14 @@ export interface DetachedStatus {
   elapsedSec: number;
   /** Why the command ended abnormally (signal, likely OOM, stopped on request), for the agent. */
   note?: string;
+  /** Killed by the no-output timeout (a kind of timeout: `timedOut` is set too). */
+  quiet: boolean;
+  /** The agent's open file and working directory once the command ended (MLGym's `state`). */
+  state?: ShellState;
 }
 
 const LAUNCH = `set -eu
-d=$1 len=$2 timeout=$3 runner=$4
+d=$1 len=$2 timeout=$3 runner=$4 quiet=$5
 mkdir -p "$d"
 if [ -e "$d/started" ]; then echo attached; exit 0; fi
 tmp="$d/cmd.tmp.$$"
@@ -35,7 +39,7 @@ if [ "$size" -ne "$len" ]; then echo "command arrived truncated ($size of $len b
 mv -f "$tmp" "$d/cmd"
 # noclobber makes creating the marker atomic: of two concurrent starts, exactly one launches.
 if ! (set -C; printf '%s\\n' "\${EPOCHREALTIME:-$(date +%s)}" >"$d/started") 2>/dev/null; then echo attached; exit 0; fi
-setsid nohup "$runner" "$d" "$timeout" >/dev/null 2>&1 </dev/null &
+setsid nohup "$runner" "$d" "$timeout" "$quiet" >/dev/null 2>&1 </dev/null &
 printf '%s\\n' "$!" >"$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"
 echo started`;
 
@@ -46,12 +50,16 @@ export async function startDetached(
   execId: string,
   command: string,
   timeoutSec: number,
+  /** Stop the command after this many seconds without output (0: no such limit). */
+  noOutputTimeoutSec = 0,
+  /** Environment for the command's shell (e.g. the editor's WINDOW), on top of HOME. */
+  env: Record<string, string> = {},
 ): Promise<{ started: boolean }> {
   const runner = `${toolsDir(handle)}/runner/mlgym-exec`;
-  const args = [execDir(handle, execId), String(Buffer.byteLength(command)), String(timeoutSec), runner];
+  const args = [execDir(handle, execId), String(Buffer.byteLength(command)), String(timeoutSec), runner, String(noOutputTimeoutSec)];
   const result = await runtime.exec(handle, ['bash', '-c', LAUNCH, 'mlgym-launch', ...args], {
     stdin: command,
-    env: { HOME: handle.home },
+    env: { ...env, HOME: handle.home },
   });
   if (result.exitCode !== 0) throw new DetachedStartError(execId, result.stderr.trim() || `exit ${result.exitCode}`);
   return { started: result.stdout.trim() === 'started' };
@@ -87,6 +95,8 @@ if read -r code <"$d/exit" 2>/dev/null; then
   fi
 fi
 [ -e "$d/timed_out" ] && echo timed_out=1
+[ -e "$d/quiet" ] && echo quiet=1
+[ -e "$d/exit" ] && [ -s "$d/state.json" ] && { printf 'state='; head -c 4096 "$d/state.json" | tr -d '\\n'; echo; }
 [ -e "$d/killed" ] && echo killed=1
 echo "out_bytes=$(stat -c %s "$d/out" 2>/dev/null || echo 0)"
 echo --
@@ -117,6 +127,8 @@ export async function pollDetached(runtime: SandboxRuntime, handle: SandboxHandl
     lastLine: (tail.join('\n--\n').replace(/\r?\n$/, '').split('\r').pop() ?? '').slice(-500),
     elapsedSec: Math.max(0, (num('ended') ?? now) - started),
     note: noteFor({ exitCode, timedOut, lost, killed: fields.has('killed'), memLimit: num('mem_limit') }),
+    quiet: fields.has('quiet'),
+    ...(fields.has('state') && { state: parseShellState(fields.get('state') ?? '') }),
   };
 }
 
@@ -162,15 +174,24 @@ export async function killDetached(runtime: SandboxRuntime, handle: SandboxHandl
 export type ShellState = { open_file?: string; working_dir?: string };
 
 /**
- * The agent's shell state (open file, working directory) as printed by the `state` tool, run in
- * the persisted working directory. Best effort: {} when the tool is missing or fails.
+ * The agent's shell state (open file, working directory) as its last command left it (the runner
+ * writes it when a command ends); before the first command, the workspace. Best effort: {} when
+ * the sandbox cannot be read.
  */
 export async function currentState(runtime: SandboxRuntime, handle: SandboxHandle): Promise<ShellState> {
-  const script = 'read -r c <"$HOME/.mlgym/cwd" 2>/dev/null; cd "$c" 2>/dev/null || cd "$1"; exec state';
   try {
-    const result = await runtime.exec(handle, ['bash', '-c', script, 'mlgym-state', handle.workspace], { env: { HOME: handle.home } });
-    const parsed: unknown = JSON.parse(result.stdout);
-    if (result.exitCode !== 0 || typeof parsed !== 'object' || parsed === null) return {};
+    const saved = await runtime.exec(handle, ['cat', `${handle.home}/.mlgym/state.json`]);
+    if (saved.exitCode === 0) return parseShellState(saved.stdout);
+    return { open_file: 'n/a', working_dir: handle.workspace };
+  } catch {
+    return {};
+  }
+}
+
+function parseShellState(text: string): ShellState {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null) return {};
     const { open_file, working_dir } = parsed as Record<string, unknown>;
     return {
       ...(typeof open_file === 'string' ? { open_file } : {}),

@@ -68,12 +68,12 @@ async function dataEntries(taskDir: string, root: string, hidden: string[]): Pro
   ];
 }
 
-/** The repo's tools/ folder, root-owned; executables in bin/ and runner/ stay executable. */
+/** The repo's tools/ folder, root-owned; the runner's scripts stay executable. */
 async function toolEntries(target: string): Promise<FsEntry[]> {
   const source = path.join(repoRoot, 'tools');
   if (!(await isDirectory(source))) return [];
   const files = await walkHost(source, '');
-  const executable = (f: HostFile) => f.executable || /^(bin|runner)\//.test(f.rel);
+  const executable = (f: HostFile) => f.executable || /^runner\//.test(f.rel);
   return [
     { kind: 'dir', path: target, owner: 'root', mode: 0o755 },
     ...place(target, files, { owner: 'root', dirMode: 0o755, fileMode: (f) => (executable(f) ? 0o755 : 0o644) }),

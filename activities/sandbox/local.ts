@@ -7,7 +7,7 @@ import { NotAFileError, SandboxGoneError } from './errors';
 import { removeHostTree, writeHostEntries } from './host-fs';
 import { runProcess } from './host-process';
 import { type SandboxSpec, sandboxLayout } from './layout';
-import { repoRoot, safeName, toolsDir } from './paths';
+import { repoRoot, safeName } from './paths';
 import type { ExecOptions, ExecResult, FileToCopy, SandboxRuntime } from './runtime';
 
 /**
@@ -123,7 +123,7 @@ function sandboxRoot(episodeId: string): string {
 /** A minimal environment: nothing of the worker's own (API keys included) leaks to the agent. */
 function sandboxEnv(handle: SandboxHandle, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PATH: `${toolsDir(handle)}/bin:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: handle.home,
     LANG: process.env.LANG ?? 'C.UTF-8',
     MLGYM_WORKSPACE: handle.workspace,

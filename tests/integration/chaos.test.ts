@@ -102,8 +102,13 @@ interface Run {
   requestsPerStep: number[];
 }
 
-async function runEpisode(name: string, trainSeconds: number, chaos?: (handle: WorkflowHandle<typeof episodeWorkflow>) => Promise<void>): Promise<Run> {
-  current = script(trainSeconds);
+async function runEpisode(
+  name: string,
+  trainSeconds: number,
+  chaos?: (handle: WorkflowHandle<typeof episodeWorkflow>) => Promise<void>,
+  replies: string[] = script(trainSeconds),
+): Promise<Run> {
+  current = replies;
   const firstRequest = llm.requests.length;
   const input = EpisodeInput.parse({
     episodeId: `chaos-${name}-${Date.now()}`,
@@ -119,7 +124,7 @@ async function runEpisode(name: string, trainSeconds: number, chaos?: (handle: W
   if (chaos) await chaos(handle);
   const result = await handle.result();
   const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8')) as { trajectory: { action: string; observation: string }[] };
-  const requestsPerStep = [0, 0, 0, 0, 0];
+  const requestsPerStep = replies.map(() => 0);
   for (const request of llm.requests.slice(firstRequest)) requestsPerStep[stepOf(request) - 1] += 1;
   return { result, actions: traj.trajectory.map((s) => s.action), observations: traj.trajectory.map((s) => s.observation), requestsPerStep };
 }
@@ -226,6 +231,45 @@ describe('chaos: SIGKILLed workers and a restarted server cost nothing but time'
     });
     assertSameAsBaseline(run, long, t);
     assert.match(run.observations[1], /epoch 60\n[\s\S]*training finished/);
+  });
+
+  test('(g) the persistent shell survives SIGKILLed workers, and no command runs twice', async (t) => {
+    if (!docker.ok) return t.skip(docker.reason);
+    // Each command appends its name to ran.log first: a command run twice would show up twice.
+    const replies = [
+      reply(
+        [
+          'echo step1 >> "$HOME/ran.log"',
+          'mkdir -p deep && cd deep',
+          'export EXPORTED=yes; PLAIN=kept',
+          "alias hi='echo hi-from-alias'",
+          'greet() { echo "greet $1"; }',
+          "printf 'SOURCED=ok\\n' > env.sh && source env.sh",
+          '(sleep 25; echo background-finished > "$HOME/bg.log") &',
+        ].join('\n'),
+      ),
+      reply('echo step2 >> "$HOME/ran.log"; sleep 8; echo "state: $(pwd) $EXPORTED $PLAIN $SOURCED"; hi; greet you'),
+      reply('echo step3 >> "$HOME/ran.log"; for i in $(seq 60); do [ -e "$HOME/bg.log" ] && break; sleep 0.5; done; cat "$HOME/bg.log" "$HOME/ran.log"; pwd'),
+      reply('echo 42 > "$HOME/workspace/answer.txt"'),
+      reply('submit'),
+    ];
+    const run = await runEpisode(
+      'shell',
+      0,
+      async (handle) => {
+        // Killed right after step 1 ended, then again in the middle of step 2's command.
+        await waitForStatus(handle, (s) => s.step === 1 && s.phase === 'running');
+        await restartWorker();
+        await waitForStatus(handle, (s) => s.step === 2);
+        await sleep(3_000);
+        await restartWorker();
+      },
+      replies,
+    );
+    t.diagnostic(`observations: ${JSON.stringify(run.observations.slice(1, 3))}`);
+    assert.equal(run.result.exitStatus, 'submitted');
+    assert.match(run.observations[1], /^state: \/home\/agent\/workspace\/deep yes kept ok\nhi-from-alias\ngreet you/);
+    assert.match(run.observations[2], /^background-finished\nstep1\nstep2\nstep3\n\/home\/agent\/workspace\/deep/);
   });
 
   test('no container of a closed episode remains after the reaper', async (t) => {

@@ -109,13 +109,16 @@ describe('docker sandbox', () => {
     assert.equal(done.note, `killed (SIGKILL): likely out of memory (limit ${task.resources.memory_mb} MB)`);
   });
 
-  it('a fork bomb is contained by the pids limit and the sandbox stays usable', async (s, t) => {
+  it('a fork bomb is contained by the pids limit and its timeout leaves the sandbox usable', async (s, t) => {
     // The shell waits on a fifo (a builtin read) rather than `sleep`, which could not fork either.
-    await startDetached(runtime, s.handle, 'bomb', 'mkfifo "$HOME/tick"; bomb() { bomb | bomb & }; bomb; read -t 3 <>"$HOME/tick"', 20);
+    // Background jobs outlive a command that ends (MLGym's shell), so the bomb lasts until the
+    // timeout kills the command's whole process group.
+    await startDetached(runtime, s.handle, 'bomb', 'mkfifo "$HOME/tick"; bomb() { bomb | bomb & }; bomb; read -t 60 <>"$HOME/tick"', 3);
     const t0 = Date.now();
     const done = await waitDone(s, 'bomb', 60_000, true);
     t.diagnostic(`bomb: runner ${done.elapsedSec.toFixed(1)} s, observed ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(done.done, true);
+    assert.equal(done.timedOut, true);
     const output = (await sh(s, 'cat "$HOME/.mlgym/exec/bomb/out"')).stdout;
     assert.match(output, /fork: (retry: )?Resource temporarily unavailable/);
     assert.equal((await sh(s, 'echo alive')).stdout, 'alive\n');

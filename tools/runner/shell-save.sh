@@ -1,0 +1,25 @@
+# Sourced by the command's shell (see mlgym-exec): __mlgym_save, its EXIT trap, writes what the next
+# command's shell restores. Runs at the command's top level, so `declare -p` sees its globals.
+__mlgym_save() {
+  local __mlgym_name
+  pwd >"$__mlgym_dir/cwd.after" 2>/dev/null
+  {
+    for __mlgym_name in $(compgen -v); do
+      case $__mlgym_name in
+        # Bash's own dynamic and read-only variables, and ours.
+        BASH | BASH[A-Z_]* | BASHOPTS | COMP_* | DIRSTACK | EPOCHREALTIME | EPOCHSECONDS | EUID | FUNCNAME | GROUPS | \
+          HISTCMD | LINENO | OPTIND | OPTERR | PIPESTATUS | PPID | PWD | RANDOM | SECONDS | SHELLOPTS | SHLVL | SRANDOM | UID | _ | \
+          __mlgym_*) continue ;;
+      esac
+      declare -p "$__mlgym_name" 2>/dev/null
+    done
+    local __mlgym_fn
+    for __mlgym_fn in $(compgen -A function); do
+      [ "$__mlgym_fn" = __mlgym_save ] || declare -f "$__mlgym_fn"
+    done
+    alias -p
+    printf 'LAST_ACTION=%q\n' "$(<"$__mlgym_dir/cmd")"
+  } >"$__mlgym_dir/shell.sh.tmp" 2>/dev/null && mv -f "$__mlgym_dir/shell.sh.tmp" "$__mlgym_dir/shell.sh"
+  # MLGym's `state` command (tools/lib/mlgym.sh): the open file and working directory, for the next prompt.
+  state >"$__mlgym_dir/state.json" 2>/dev/null
+}
