@@ -12,6 +12,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm install --no-audit --no-fund --loglevel=error >&2
 fi
 bash scripts/provision/temporal.sh
+bash scripts/provision/python-tools.sh
 if [ "${MLGYM_SKIP_DOCKER:-}" != 1 ]; then
   bash scripts/provision/docker.sh
   bash scripts/provision/images.sh
