@@ -3,9 +3,10 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { episodeKeys } from '../lib/artifact-keys';
 import type { SandboxHandle } from '../lib/episode';
-import { observationPrompt } from '../lib/prompts';
+import { observationPrompt, type StepTemplates } from '../lib/prompts';
 import type { SnapshotReport, SnapshotSettings } from '../lib/snapshot';
 import { truncateMiddle } from '../lib/truncate';
+import { evaluationMarker, observationFromOutput, timeoutObservation } from '../lib/mlgym-env';
 import { artifacts } from './context';
 import { currentState, killDetached, pollDetached, readDetachedOutput, startDetached } from './sandbox/detached';
 import { runtimeFor } from './sandbox-lifecycle';
@@ -21,9 +22,16 @@ export interface ExecCommandInput {
   handle: SandboxHandle;
   command: string;
   timeoutSec: number;
+  /** Environment for the command's shell: the editor's WINDOW and OVERLAP of the agent config. */
+  toolEnv?: Record<string, string>;
+  /** Stop the command after this long without output (MLGym's no-output timeout); absent: none. */
+  noOutputTimeoutSec?: number;
+  /** Characters of output shown to the model (head and tail); 0 shows all, as MLGym does. */
   observationChars: number;
   transcriptLength: number;
   maxSteps: number;
+  /** The agent config's next-step templates (absent: our default agent's). */
+  stepTemplates?: StepTemplates;
   /** Store the workspace's changed files once the command ended (absent: snapshots are off). */
   snapshot?: SnapshotSettings;
 }
@@ -38,6 +46,11 @@ export interface ExecCommandResult {
   snapshot?: SnapshotReport;
   /** Commands an earlier run ran at this step or later (reset / resumed episode), and the restore. */
   superseded?: SupersededRuns;
+  /**
+   * The command ran MLGym's `validate` or `submit` tool: the episode evaluates now, and the
+   * evaluation's message (not the command's output) is the step's observation.
+   */
+  marker?: 'validate' | 'submit';
 }
 
 /**
@@ -65,7 +78,7 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   const execId = earlier.legacyExecId ?? ownExecId;
   const superseded = earlier.superseded;
   const started = Date.now();
-  await startDetached(runtime, input.handle, execId, input.command, input.timeoutSec);
+  await startDetached(runtime, input.handle, execId, input.command, input.timeoutSec, input.noOutputTimeoutSec ?? 0, input.toolEnv);
 
   let poll = await pollDetached(runtime, input.handle, execId);
   let failedPolls = 0;
@@ -94,11 +107,15 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   const output = (await readDetachedOutput(runtime, input.handle, execId)).toString('utf8');
   const outputKey = keys.execOutput(input.step);
   await store.put(outputKey, output);
-  const state = await currentState(runtime, input.handle);
 
-  let observation = truncateMiddle(output, input.observationChars, store.locate(outputKey));
+  const state = poll.state ?? (await currentState(runtime, input.handle));
+  const marker = poll.timedOut ? undefined : evaluationMarker(output);
+  let observation = observationFromOutput(output);
+  if (input.observationChars > 0) observation = truncateMiddle(observation, input.observationChars, store.locate(outputKey));
   if (poll.timedOut) {
-    observation += `\n[The command ran longer than ${input.timeoutSec} s and was stopped: its whole process tree was killed.${input.timeoutSec < 60 ? ' For long runs such as training, prefix the command with `long_run`.' : ''}]`;
+    observation = poll.quiet
+      ? timeoutObservation(observation, input.noOutputTimeoutSec ?? 0, true)
+      : timeoutObservation(observation, input.timeoutSec, false);
   } else if (poll.note) {
     observation += `\n[${poll.note}]`;
   }
@@ -107,21 +124,17 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   const snapshot = input.snapshot
     ? await takeSnapshot(runtime, input.handle, input.episodeId, input.step, input.snapshot, beat)
     : undefined;
+  const durationMs = Math.round(executionTime * 1000);
+  const reported = { exitCode: poll.exitCode, outputBytes: poll.outputBytes, durationMs, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };
+  // The evaluation that follows writes this step's observation and record.
+  if (marker) return { ...reported, transcriptLength: input.transcriptLength, timedOut: false, marker };
+  const record: ExecRecord = { observation, execution_time: executionTime, state, outputKey, exitCode: poll.exitCode, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };
   await writeMessage(store, input.episodeId, input.transcriptLength, {
     role: 'user',
     kind: 'observation',
     step: input.step,
-    content: observationPrompt(observation, input.step, input.maxSteps, state),
+    content: observationPrompt(observation, input.step, input.maxSteps, state, input.stepTemplates),
   });
-  const record: ExecRecord = { observation, execution_time: executionTime, state, outputKey, exitCode: poll.exitCode, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };
   await store.put(keys.execRecord(input.step), JSON.stringify(record));
-  return {
-    transcriptLength: input.transcriptLength + 1,
-    exitCode: poll.exitCode,
-    timedOut: poll.timedOut,
-    outputBytes: poll.outputBytes,
-    durationMs: Math.round(executionTime * 1000),
-    ...(snapshot && { snapshot }),
-    ...(superseded && { superseded }),
-  };
+  return { ...reported, transcriptLength: input.transcriptLength + 1, timedOut: poll.timedOut };
 }

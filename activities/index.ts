@@ -3,6 +3,7 @@ export { prepareSandbox, teardownSandbox } from './sandbox-lifecycle';
 export { startTranscript } from './episode-start';
 export { callModel } from './call-model';
 export { execCommand } from './exec-command';
+export { recordObservation } from './record-observation';
 export { evaluateSubmission } from './evaluate';
 export { finishEpisode } from './finish';
 export { loadResumePoint } from './resume';

@@ -72,7 +72,7 @@ export async function rebuildProgress(store: ArtifactStore, episodeId: string, f
       addBilling(point, model.costUsd ?? 0, model.usage ?? { inputTokens: 0, outputTokens: 0 });
     }
     const exec = execs[i];
-    if (exec.evaluation) point.evaluations.push({ kind: exec.evaluation.kind, step, metrics: exec.evaluation.metrics } satisfies Evaluation);
+    if (exec.evaluation) point.evaluations.push({ kind: exec.evaluation.kind, step, metrics: exec.evaluation.metrics, ...(exec.evaluation.split && { split: exec.evaluation.split }) } satisfies Evaluation);
     if (exec.snapshot?.manifestStep !== undefined) point.snapshotStep = exec.snapshot.manifestStep;
     point.lastAction = preview(model.action, 200);
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentConfig } from './agent-config';
 import { TaskConfig } from './task-config';
 
 export const RuntimeKind = z.enum(['docker', 'local']);
@@ -38,12 +39,20 @@ export const EpisodeLimits = z
     max_steps: z.number().int().positive().default(50),
     /** USD; 0 disables the cost limit. */
     cost_limit_usd: z.number().nonnegative().default(4),
-    /** Malformed replies re-asked per step before the episode exits as exit_format. */
-    max_format_retries: z.number().int().nonnegative().default(2),
+    /**
+     * MLGym's re-queries after a malformed reply: the step exits as exit_format after this many; the
+     * last re-query's reply is paid for but not read, as in MLGym.
+     */
+    max_format_retries: z.number().int().nonnegative().default(3),
     /** The history processor keeps this many most recent observations in full. */
     history_observations: z.number().int().nonnegative().default(5),
-    /** Characters of command output shown to the model (head + tail); the rest is an artifact. */
-    observation_chars: z.number().int().positive().default(10_000),
+    /** Characters of command output shown to the model (head + tail); 0 (MLGym's way) shows it all. The full output is an artifact either way. */
+    observation_chars: z.number().int().nonnegative().default(0),
+    /**
+     * The split `validate` scores: `test` as MLGym does, or `validation`, the task's own validation
+     * split where it defines one (test otherwise). `submit` always scores test.
+     */
+    validate_split: z.enum(['test', 'validation']).default('test'),
     /** Steps per workflow run before continue-as-new (keeps each run's history small). */
     steps_per_run: z.number().int().positive().default(100),
     /**
@@ -67,6 +76,8 @@ export const EpisodeInput = z.object({
   limits: EpisodeLimits,
   sweepId: z.string().optional(),
   keepSandbox: z.boolean().default(false),
+  /** The agent's prompts and interface settings (an MLGym agent YAML); absent: ours, DEFAULT_AGENT. */
+  agent: AgentConfig.optional(),
 });
 export type EpisodeInput = z.infer<typeof EpisodeInput>;
 export type EpisodeInputArg = z.input<typeof EpisodeInput>;
@@ -79,8 +90,13 @@ export const Evaluation = z.object({
   kind: z.enum(['validate', 'submit']),
   step: z.number(),
   metrics: z.record(z.string(), z.number()),
+  /** The split scored; absent in episodes recorded before splits were recorded (then: test, except a validate on a task with a validation split). */
+  split: z.enum(['test', 'validation']).optional(),
 });
 export type Evaluation = z.infer<typeof Evaluation>;
+
+/** MLGym compares scores on the test split only: a validation-split score is a progress signal, not a result. */
+export const isTestScore = (evaluation: Evaluation): boolean => evaluation.split !== 'validation';
 
 export type ExitReason = 'submit' | 'max_steps' | 'exit_cost' | 'exit_context' | 'exit_format' | 'exit_cancel';
 

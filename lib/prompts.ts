@@ -1,75 +1,72 @@
-import type { TaskConfig } from './task-config';
-import { renderToolDocs } from './tool-docs';
-
 /**
- * Prompt templates. Written for this project in MLGym's spirit: a setting, the tool docs, the
- * response format, then the task; after each command, the observation and the shell state.
+ * Renders an agent's templates as MLGym does: Python's str.format with the task's fields, the
+ * system arguments (command docs, tools.env_variables), the shell state, the step counters and
+ * the observation. The templates are checked when the agent is loaded (lib/agent-config.ts), so
+ * rendering cannot fail on a placeholder.
  */
-export function systemPrompt(task: TaskConfig): string {
-  return `SETTING: You are an autonomous machine learning researcher working in a command line interface, in a
-sandbox with the task's files in your workspace. You improve a solution step by step, as a researcher
-would: read the code, form a hypothesis, change the code, run it, and measure.
-
-Each turn you run ONE command. Besides ordinary bash you have these special commands:
-
-${renderToolDocs()}
-
-Commands time out after ${task.command_timeout} seconds. For a long run (training), prefix the command with
-\`long_run\`: it may then run for up to ${task.training_timeout} seconds. Interactive programs (vim, python
-without a script, a pager) are not supported.
-
-RESPONSE FORMAT: every reply has a DISCUSSION section with your reasoning, followed by exactly one command
-in one fenced block, for example:
-
-DISCUSSION
-First I'll list the files in the workspace to see what the starter code contains.
-
-\`\`\`
-ls -a
-\`\`\`
-
-Use \`validate\` as often as you like to score your current solution without ending the task. When you are
-satisfied, run \`submit\`: it scores your solution and ends the task. If you run out of steps or budget,
-your current solution is submitted for you.`;
-}
-
-export function taskPrompt(task: TaskConfig, datasetDocs: string, workspace: string): string {
-  const description = task.description.replace('{dataset_docs}', datasetDocs);
-  const baseline = task.baseline_scores.length
-    ? `\nBaseline scores of the starter solution: ${task.baseline_scores.map((s) => JSON.stringify(s)).join(', ')}.`
-    : '';
-  return `We're currently solving the following task.
-
-TASK DESCRIPTION:
-${description}
-
-The file that is scored is \`${task.submission_path}\` in your workspace. The metric is ${task.metric.name}
-(${task.metric.direction === 'max' ? 'higher' : 'lower'} is better).${baseline}
-
-Your workspace is ${workspace}; the evaluator there is read-only and only for reading: scoring always uses
-a trusted copy.
-
-(Current Step: 0, Open file: n/a, Current directory: ${workspace})
-bash-$`;
-}
+import type { AgentConfig } from './agent-config';
+import { DEFAULT_AGENT } from './default-agent';
+import { formatPython, pyIsBlank } from './python-str';
+import type { TaskConfig } from './task-config';
 
 export interface ShellState {
   open_file?: string;
   working_dir?: string;
 }
 
-export function observationPrompt(observation: string, step: number, maxSteps: number, state: ShellState): string {
-  const shown = observation.trim() === '' ? 'Your command ran successfully and did not produce any output.' : observation;
-  return `${shown}
-(Current Step: ${step}, Remaining Steps: ${Math.max(0, maxSteps - step)})
-(Open file: ${state.open_file ?? 'n/a'})
-(Current directory: ${state.working_dir ?? 'n/a'})
-bash-$`;
+/** The state MLGym reports before each model call: its shell state plus the step counters. */
+export interface StepState extends ShellState {
+  /** Steps taken so far (0 before the first). */
+  step: number;
+  maxSteps: number;
 }
 
-export function evaluationObservation(kind: 'validate' | 'submit', metrics: Record<string, number>, baseline: TaskConfig['baseline_scores']): string {
-  const lines = [`Your code produced a valid submission artefact.`, `Evaluation score: ${JSON.stringify(metrics)}`];
-  if (baseline.length) lines.push(`Baseline score: ${JSON.stringify(baseline[0])}`);
-  if (kind === 'validate') lines.push('This was a validation run; the task goes on until you run `submit`.');
-  return lines.join('\n');
+/** What rendering an observation needs of the agent: small enough to pass with every step. */
+export type StepTemplates = Pick<AgentConfig, 'nextStepTemplate' | 'nextStepNoOutputTemplate' | 'env'>;
+
+export function systemPrompt(agent: AgentConfig, task: TaskConfig, toolDocs: string): string {
+  return formatPython(agent.systemTemplate, { ...taskVariables(task), ...systemVariables(agent, toolDocs) });
+}
+
+/** The first user message: the task template, then the strategy template when there is one. */
+export function taskPrompt(agent: AgentConfig, task: TaskConfig, toolDocs: string, state: StepState): string {
+  const vars = { ...taskVariables(task), ...systemVariables(agent, toolDocs), ...stateVariables(state), observation: '' };
+  return [agent.taskTemplate, ...(agent.strategyTemplate === null ? [] : [agent.strategyTemplate])].map((template) => formatPython(template, vars)).join('\n');
+}
+
+/** The user message after a step: the observation, or the no-output template when it is blank. */
+export function observationPrompt(observation: string, step: number, maxSteps: number, state: ShellState, agent: StepTemplates = DEFAULT_AGENT): string {
+  const template = pyIsBlank(observation) ? agent.nextStepNoOutputTemplate : agent.nextStepTemplate;
+  return formatPython(template, { ...agent.env, ...stateVariables({ ...state, step, maxSteps }), observation });
+}
+
+/** What the model is told after a malformed reply (MLGym shows it as is). */
+export function formatErrorPrompt(agent: Pick<AgentConfig, 'formatError'> = DEFAULT_AGENT): string {
+  return agent.formatError;
+}
+
+/** MLGym's task arguments: the task's fields, with its description's {dataset_docs} filled in. */
+function taskVariables(task: TaskConfig): Record<string, unknown> {
+  return { ...task, description: task.description.replaceAll('{dataset_docs}', datasetDocs(task)) };
+}
+
+/** MLGym's dataset docs: each dataset's name in capitals, a colon, its description, a blank line. */
+function datasetDocs(task: TaskConfig): string {
+  return task.dataset_configs
+    .map((dataset) => (typeof dataset === 'string' ? { name: dataset, description: '' } : dataset))
+    .map(({ name, description }) => `${name.toUpperCase()}:\n${description}\n\n`)
+    .join('');
+}
+
+function systemVariables(agent: AgentConfig, toolDocs: string): Record<string, unknown> {
+  return { command_docs: toolDocs, ...agent.env };
+}
+
+function stateVariables(state: StepState): Record<string, unknown> {
+  return {
+    current_step: state.step,
+    remaining_steps: Math.max(0, state.maxSteps - state.step),
+    open_file: state.open_file ?? 'n/a',
+    working_dir: state.working_dir ?? 'n/a',
+  };
 }

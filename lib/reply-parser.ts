@@ -1,45 +1,42 @@
 /**
- * Parses a model reply in MLGym's format: a DISCUSSION (free text) followed by exactly one fenced
- * command block. Anything else is a format error that the episode re-asks about.
+ * Parses a model reply as MLGym's default agent does (its MLGymThoughtActionParser): the command
+ * is the last top-level fenced block, the thought is everything around it (DISCUSSION included,
+ * which may be empty or absent), and a reply with two or more fenced blocks, or none, is a format
+ * error that the episode re-asks about.
  */
 export type ParsedReply = { ok: true; thought: string; action: string } | { ok: false; error: string };
 
-const FENCE = /^[ \t]*```[^\n`]*\n([\s\S]*?)^[ \t]*```[ \t]*$/gm;
+/** A fence line: an opening one may name a language (```bash); a bare one opens or closes. */
+const FENCE_LINE = /^```(\S*)\s*\n|^```\s*$/gm;
 
-export function parseReply(text: string): ParsedReply {
-  const blocks = [...text.matchAll(FENCE)];
-  if (blocks.length === 0) {
-    return { ok: false, error: 'Your reply has no fenced command block.' };
-  }
-  if (blocks.length > 1) {
-    return {
-      ok: false,
-      error: `Your reply has ${blocks.length} fenced blocks; it must have exactly one, holding the single command to run.`,
-    };
-  }
-  const [block] = blocks;
-  const action = block[1].replace(/\s+$/, '').replace(/^\n+/, '');
-  if (action.trim() === '') {
-    return { ok: false, error: 'Your fenced command block is empty.' };
-  }
-  const outside = (text.slice(0, block.index) + text.slice(block.index + block[0].length)).trim();
-  const thought = outside.replace(/^DISCUSSION\s*:?\s*/i, '').trim();
-  if (thought === '') {
-    return { ok: false, error: 'Your reply has no DISCUSSION before the command: explain your reasoning first.' };
-  }
-  return { ok: true, thought, action };
-}
+/**
+ * `MLGymThoughtActionParser` (MLGym's default agent) refuses a reply with more than one block;
+ * `ThoughtActionParser` (MLGym's default when an agent YAML names none) takes the last one.
+ */
+export type ReplyParserName = 'MLGymThoughtActionParser' | 'ThoughtActionParser';
 
-export function formatErrorMessage(error: string): string {
-  return [
-    `Your output was not formatted correctly: ${error}`,
-    'Reply with a DISCUSSION section (your reasoning), then exactly ONE command in ONE fenced block, like this:',
-    '',
-    'DISCUSSION',
-    'First I will look at the files in the workspace.',
-    '',
-    '```',
-    'ls -a',
-    '```',
-  ].join('\n');
+export function parseReply(text: string, parser: ReplyParserName = 'MLGymThoughtActionParser'): ParsedReply {
+  // Counted the way MLGym counts: any two triple backticks make a block, inline ones too.
+  if (parser === 'MLGymThoughtActionParser' && [...text.matchAll(/```([\s\S]*?)```/g)].length > 1) {
+    return { ok: false, error: 'Found more than one code block in the model response.' };
+  }
+  const open: RegExpMatchArray[] = [];
+  let last: { start: RegExpMatchArray; end: RegExpMatchArray } | undefined;
+  for (const fence of text.matchAll(FENCE_LINE)) {
+    const language = fence[1];
+    if (open.length > 0 && !language) {
+      const start = open.pop()!;
+      if (open.length === 0) last = { start, end: fence };
+    } else if (language !== undefined) {
+      open.push(fence);
+    }
+  }
+  if (!last) return { ok: false, error: 'No action found in model response.' };
+  const startEnd = last.start.index! + last.start[0].length;
+  const endStart = last.end.index!;
+  return {
+    ok: true,
+    thought: text.slice(0, last.start.index) + text.slice(endStart + last.end[0].length),
+    action: text.slice(startEnd, endStart),
+  };
 }

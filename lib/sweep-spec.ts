@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AgentConfig } from './agent-config';
 import { EpisodeLimits, ModelParams, RuntimeKind } from './episode';
 import type { TaskConfig } from './task-config';
 
@@ -17,6 +18,7 @@ import type { TaskConfig } from './task-config';
  * concurrency: 4                 # episodes running at once
  * budget_usd: 100                # no new episode starts once the spend reaches this
  * runtime: docker
+ * agent_config: ../mlgym/configs/agents/default.yaml   # optional: an MLGym agent YAML (relative to this file)
  * ```
  */
 
@@ -62,6 +64,8 @@ export const SweepSpec = z
     /** Total USD for the sweep: no new episode starts once finished plus running episodes spent this. */
     budget_usd: z.number().positive().optional(),
     runtime: RuntimeKind.default('docker'),
+    /** An MLGym agent YAML (relative to the spec file) whose prompts every episode uses; absent: ours. */
+    agent_config: z.string().min(1).optional(),
     /** Advanced: the sweep workflow continues-as-new after this many history events. */
     events_per_run: z.number().int().min(20).max(40_000).default(DEFAULT_EVENTS_PER_RUN),
   })
@@ -113,6 +117,8 @@ export interface SweepPlan {
   budgetUsd?: number;
   runtime: RuntimeKind;
   eventsPerRun: number;
+  /** The agent every episode runs with (from `agent_config`); absent: ours. */
+  agent?: AgentConfig;
 }
 
 /** One (task, model, run) cell of a sweep. */

@@ -27,11 +27,13 @@ import type {
 } from '../lib/episode';
 import { exitStatus, type SubmissionOutcome } from '../lib/exit-status';
 import { bestScore } from '../lib/scores';
+import { isTestScore } from '../lib/episode';
 import { SA } from '../lib/search-attributes';
 import { preview } from '../lib/truncate';
 import { parseAgentCommand } from '../lib/agent-commands';
 import { blockingReason } from '../lib/failures';
 import { snapshotExcludes, snapshotSettings } from '../lib/snapshot';
+import { isMalformedEdit, isTrainingCommand, MALFORMED_EDIT_OBSERVATION, NO_OUTPUT_TIMEOUT_SEC } from '../lib/mlgym-env';
 
 export const statusQuery = defineQuery<EpisodeStatus>('status');
 export const pauseSignal = defineSignal('pause');
@@ -42,7 +44,7 @@ export const raiseLimitsSignal = defineSignal<[Partial<Pick<EpisodeLimits, 'max_
 
 const NON_RETRYABLE = ['ContextWindowExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'ModelConfigInvalid', 'TaskInvalid', 'ResumePointInvalid'];
 
-const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode, loadResumePoint } = proxyActivities<typeof activities>({
+const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode, loadResumePoint, recordObservation } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
@@ -92,6 +94,13 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   let finalStatus: string | undefined;
   let blockedReason: string | undefined;
   const stepScope = new CancellationScope();
+  // Episodes started before the agent interface followed MLGym's step and billing rules keep theirs.
+  const mlgymAccounting = patched('mlgym-step-accounting');
+  // What an MLGym agent YAML (--agent-config) changes in the activities; nothing without one.
+  const agent = input.agent;
+  const stepTemplates = agent && { nextStepTemplate: agent.nextStepTemplate, nextStepNoOutputTemplate: agent.nextStepNoOutputTemplate, env: agent.env };
+  const modelSettings = agent && { historyProcessor: agent.historyProcessor, formatError: agent.formatError, outputParser: agent.outputParser };
+  const toolEnv = agent && { WINDOW: String(agent.window), OVERLAP: String(agent.overlap) };
   const direction = input.task.metric.direction;
   const metricName = input.task.metric.name;
 
@@ -166,6 +175,8 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       episodeId: input.episodeId,
       task: input.task,
       workspace: progress.sandbox.workspace,
+      maxSteps: progress.limits.max_steps,
+      ...(agent && { agent }),
     });
   }
   const sandbox = progress.sandbox;
@@ -185,10 +196,12 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
         task: input.task,
         transcriptLength: progress.transcriptLength,
         maxSteps: progress.limits.max_steps,
+        validateSplit: progress.limits.validate_split,
+        ...(stepTemplates && { stepTemplates }),
       },
     ]);
     progress.transcriptLength = outcome.transcriptLength;
-    if (outcome.status === 'scored') progress.evaluations.push({ kind, step: progress.step, metrics: outcome.metrics });
+    if (outcome.status === 'scored') progress.evaluations.push({ kind, step: progress.step, metrics: outcome.metrics, ...(outcome.split && { split: outcome.split }) });
     phase = 'running';
     return outcome.status;
   };
@@ -215,12 +228,106 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   /** Runs one step; returns why the episode must end, or undefined to go on. */
   const limitReached = (): ExitReason | undefined => {
     const limits = progress.limits;
-    if (progress.step >= limits.max_steps) return 'max_steps';
+    // MLGym asks the model once more after the last step and ends the episode on that reply.
+    if (!mlgymAccounting && progress.step >= limits.max_steps) return 'max_steps';
     if (limits.cost_limit_usd > 0 && progress.costUsd >= limits.cost_limit_usd) return 'exit_cost';
     return undefined;
   };
 
-  const runStep = async (): Promise<ExitReason | undefined> => {
+  const runStep = async (): Promise<ExitReason | undefined> => (mlgymAccounting ? runMlgymStep() : runLegacyStep());
+
+  /**
+   * One step as MLGym's agent and environment take it: the model is asked (re-asked up to
+   * max_format_retries times after a malformed reply, the last re-query paid for but not read),
+   * every call is billed and the one that reaches the cost limit ends the episode; the step counts
+   * even when it ends the episode (a reply past the step limit is recorded, not run); a refused
+   * action (a malformed edit) uses its step; a command's output may carry the validate or submit
+   * marker of MLGym's tools.
+   */
+  const runMlgymStep = async (): Promise<ExitReason | undefined> => {
+    const limits = progress.limits;
+    const step = progress.step + 1;
+    const formatErrors: { replyKey: string; error: string }[] = [];
+    let action: string | undefined;
+    let exit: ExitReason | undefined;
+    for (let attempt = 0; action === undefined; attempt++) {
+      const reply = await askModel(step, {
+        episodeId: input.episodeId,
+        model: input.model,
+        modelParams: input.modelParams,
+        costLimitUsd: limits.cost_limit_usd,
+        costSoFarUsd: progress.costUsd,
+        step,
+        attempt,
+        lastRequery: attempt === limits.max_format_retries,
+        callIndex: progress.modelCalls,
+        transcriptLength: progress.transcriptLength,
+        historyObservations: limits.history_observations,
+        formatErrors,
+        ...modelSettings,
+      });
+      progress.modelCalls += 1;
+      progress.costUsd += reply.costUsd;
+      progress.usage.inputTokens += reply.usage.inputTokens;
+      progress.usage.outputTokens += reply.usage.outputTokens;
+      if (reply.kind === 'format_error') formatErrors.push({ replyKey: reply.replyKey, error: reply.error });
+      else if (reply.kind === 'action') ({ action, exit } = reply);
+      else ({ action, exit } = { action: 'exit_context', exit: 'exit_context' as const });
+    }
+    progress.transcriptLength += 1;
+    progress.step = step;
+    progress.lastAction = preview(action, 200);
+    if (step > limits.max_steps) return 'max_steps';
+    if (exit) return exit;
+
+    const command = parseAgentCommand(action);
+    const refuse = async (observation: string) => {
+      const recorded = await recordObservation({
+        episodeId: input.episodeId,
+        step,
+        handle: sandbox,
+        observation,
+        transcriptLength: progress.transcriptLength,
+        maxSteps: limits.max_steps,
+        ...(stepTemplates && { stepTemplates }),
+      });
+      progress.transcriptLength = recorded.transcriptLength;
+    };
+    if (isMalformedEdit(action.trim())) {
+      await refuse(MALFORMED_EDIT_OBSERVATION);
+    } else if (command.kind === 'submit') {
+      return 'submit';
+    } else if (command.kind === 'validate') {
+      await evaluate('validate', true);
+    } else if (command.kind === 'invalid') {
+      await refuse(command.error);
+    } else {
+      const result = await execCommand.executeWithOptions({ summary: `exec: ${preview(command.command, 80)}` }, [
+        {
+          episodeId: input.episodeId,
+          step,
+          handle: sandbox,
+          command: command.command,
+          timeoutSec: command.long || isTrainingCommand(action) ? input.task.training_timeout : input.task.command_timeout,
+          noOutputTimeoutSec: NO_OUTPUT_TIMEOUT_SEC,
+          observationChars: limits.observation_chars,
+          ...(stepTemplates && { stepTemplates }),
+          ...(toolEnv && { toolEnv }),
+          transcriptLength: progress.transcriptLength,
+          maxSteps: limits.max_steps,
+          snapshot: snapshotSettings(input.task, limits, progress.snapshotStep),
+        },
+      ]);
+      progress.transcriptLength = result.transcriptLength;
+      if (result.snapshot?.manifestStep !== undefined) progress.snapshotStep = result.snapshot.manifestStep;
+      if (result.marker === 'submit') return 'submit';
+      if (result.marker === 'validate') await evaluate('validate', true);
+    }
+    publish('running');
+    return undefined;
+  };
+
+  const runLegacyStep = async (): Promise<ExitReason | undefined> => {
     const limits = progress.limits;
     const step = progress.step + 1;
     const formatErrors: { replyKey: string; error: string }[] = [];
@@ -243,6 +350,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       progress.usage.inputTokens += reply.usage.inputTokens;
       progress.usage.outputTokens += reply.usage.outputTokens;
       if (reply.kind === 'context_exceeded') return 'exit_context';
+      if (reply.kind === 'action' && reply.exit) return reply.exit;
       if (reply.kind === 'format_error') formatErrors.push({ replyKey: reply.replyKey, error: reply.error });
       else action = reply.action;
     }
@@ -326,7 +434,9 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     });
     if (!input.keepSandbox) await teardownSandbox(sandbox);
     phase = 'done';
-    const finalEvaluation = outcome === 'scored' ? progress.evaluations[progress.evaluations.length - 1] : undefined;
+    // MLGym's "last" score is results["agent"][-1]: the final evaluation, or the last validate when
+    // the final one produced no score.
+    const finalEvaluation = progress.evaluations.filter(isTestScore).at(-1);
     return {
       episodeId: input.episodeId,
       task: input.task.id,

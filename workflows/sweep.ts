@@ -274,6 +274,7 @@ export async function sweepWorkflow(plan: SweepPlan, carried?: SweepCarried): Pr
       limits: current.limits,
       sweepId: current.name,
       keepSandbox: false,
+      ...(current.agent && { agent: current.agent }),
     };
     try {
       const child = await startChild(episodeWorkflow, {

@@ -13,6 +13,9 @@ export interface CompletionRequest {
   maxOutputTokens: number;
   /** 0-based index of this call within the episode (replay uses it to pick the recorded reply). */
   callIndex: number;
+  /** The episode step this call answers (1-based) and its attempt (0, then 1.. for re-asks after a malformed reply). */
+  step: number;
+  attempt: number;
 }
 
 export interface Completion {

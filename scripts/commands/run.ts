@@ -9,6 +9,7 @@ import { describeIssues } from '../../lib/task-config';
 import { checkProviderReady } from '../../activities/model/providers';
 import { checkDockerReachable } from '../../activities/sandbox/docker';
 import { episodeWorkflow } from '../../workflows/episode';
+import { loadAgentForEpisodes } from '../lib/agent-file';
 import { loadTask } from '../lib/tasks';
 import { connectClient } from '../lib/temporal-client';
 import { printJson, say, UsageError } from '../lib/output';
@@ -26,6 +27,9 @@ const RunFlags = z.object({
   'input-price': z.coerce.number().nonnegative().optional(),
   'output-price': z.coerce.number().nonnegative().optional(),
   'history-observations': z.coerce.number().int().nonnegative().optional(),
+  'agent-config': z.string().min(1).optional(),
+  'validate-split': z.enum(['test', 'validation']).optional(),
+  'observation-chars': z.coerce.number().int().nonnegative().optional(),
   'keep-sandbox': z.boolean().default(false),
   wait: z.boolean().default(false),
   json: z.boolean().default(false),
@@ -46,6 +50,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       'input-price': { type: 'string' },
       'output-price': { type: 'string' },
       'history-observations': { type: 'string' },
+      'agent-config': { type: 'string' },
+      'validate-split': { type: 'string' },
+      'observation-chars': { type: 'string' },
       'keep-sandbox': { type: 'boolean' },
       wait: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -56,6 +63,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const flags = parsed.data;
 
   // Everything that can be checked before starting is checked here, so a typo costs nothing.
+  // The agent first: loading an MLGym task file writes its import, a broken agent must not.
+  const agent = flags['agent-config'] ? loadAgentForEpisodes(flags['agent-config'], flags['history-observations']) : undefined;
   const task = loadTask(flags.task);
   // A replay path is read by the worker, whose working directory may differ: make it absolute.
   const spec = await preflight(async () => parseModelSpec(absoluteReplayPath(flags.model)));
@@ -69,6 +78,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(flags['max-steps'] !== undefined && { max_steps: flags['max-steps'] }),
     ...(flags['cost-limit'] !== undefined && { cost_limit_usd: flags['cost-limit'] }),
     ...(flags['history-observations'] !== undefined && { history_observations: flags['history-observations'] }),
+    ...(flags['validate-split'] !== undefined && { validate_split: flags['validate-split'] }),
+    ...(flags['observation-chars'] !== undefined && { observation_chars: flags['observation-chars'] }),
   });
   await preflight(async () => {
     resolvePricing(spec, modelParams, limits.cost_limit_usd);
@@ -92,6 +103,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         runtime: flags.runtime,
         limits,
         keepSandbox: flags['keep-sandbox'],
+        ...(agent && { agent }),
       });
       const handle = await client.workflow.start(episodeWorkflow, {
         workflowId: episodeId,

@@ -12,6 +12,8 @@ import { modelKey, planCells, sweepNameOf, SweepSpec, sweepWorkflowId, type Swee
 import { describeIssues } from '../../lib/task-config';
 import { statusQuery } from '../../workflows/episode';
 import { extendSweepSignal, retryFailedSignal, sweepStatusQuery, sweepWorkflow } from '../../workflows/sweep';
+import type { AgentConfig } from '../../lib/agent-config';
+import { loadAgentForEpisodes } from './agent-file';
 import { UsageError } from './output';
 import { TASK_QUEUE } from './settings';
 import { loadTask } from './tasks';
@@ -33,6 +35,18 @@ export async function loadSweepPlan(file: string): Promise<SweepPlan> {
   const spec = parsed.data;
   const specDir = path.dirname(path.resolve(file));
   const field = (name: string, err: unknown) => new UsageError(`${file}: ${name}: ${(err as Error).message.split('\n')[0]}`);
+
+  // The agent before the tasks: loading an MLGym task file writes its import, a broken agent must not.
+  let agent: AgentConfig | undefined;
+  if (spec.agent_config !== undefined) {
+    try {
+      // Only a history_observations written in the spec replaces the YAML's history processor.
+      const written = (raw as { limits?: { history_observations?: unknown } }).limits?.history_observations;
+      agent = loadAgentForEpisodes(path.resolve(specDir, spec.agent_config), typeof written === 'number' ? written : undefined);
+    } catch (err) {
+      throw field('agent_config', err);
+    }
+  }
 
   const tasks: SweepPlan['tasks'] = [];
   spec.tasks.forEach((entry, index) => {
@@ -86,6 +100,7 @@ export async function loadSweepPlan(file: string): Promise<SweepPlan> {
     ...(spec.budget_usd !== undefined ? { budgetUsd: spec.budget_usd } : {}),
     runtime: spec.runtime,
     eventsPerRun: spec.events_per_run,
+    ...(agent && { agent }),
   };
 }
 

@@ -44,9 +44,11 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
     const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
     assert.equal(traj.trajectory.length, 4);
     for (const step of traj.trajectory) for (const field of ['state', 'response', 'thought', 'action', 'execution_time', 'observation']) assert.ok(field in step, field);
-    assert.equal(traj.trajectory[0].action, 'cat answer.txt');
+    // Recorded as MLGym records them: the action keeps its newline, validate shows MLGym's message.
+    assert.equal(traj.trajectory[0].action, 'cat answer.txt\n');
     assert.match(traj.trajectory[0].observation, /^3/);
-    assert.match(traj.trajectory[1].observation, /Evaluation score: \{"Score":-4\}/);
+    assert.match(traj.trajectory[1].observation, /^Your code produced a valid submission artefact at .*answer\.txt\.\nBaseline Score: \{'Score': -4\.0\}\nEvaluation Score: \{'Score': -4\.0\}$/);
+    assert.equal(traj.trajectory[3].observation, 'Exited (submit)');
     assert.equal(traj.info.exit_status, 'submitted');
     assert.equal(traj.info.model_stats.api_calls, 4);
     assert.equal(traj.info.model_stats.tokens_sent, 4000);
@@ -64,23 +66,42 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
     assert.match(first.messages[1].content, /Write an integer into answer.txt/);
   });
 
-  test('malformed replies are re-asked at most twice, billed, then exit_format autosubmits', async () => {
+  test('malformed replies are re-asked three times, all billed, the last one unread, then exit_format autosubmits', async () => {
     const start = h.llm.requests.length;
     h.llm.script(
       { text: 'no command here', usage: { inputTokens: 500, outputTokens: 50 } },
       { text: 'DISCUSSION\ntwo\n```\nls\n```\n```\npwd\n```', usage: { inputTokens: 500, outputTokens: 50 } },
-      { text: '```\nls\n```', usage: { inputTokens: 500, outputTokens: 50 } },
+      { text: 'still no block', usage: { inputTokens: 500, outputTokens: 50 } },
+      // MLGym pays for its third re-query but never reads the reply: this valid one is not run.
+      { text: reply('echo 7 > answer.txt'), usage: { inputTokens: 500, outputTokens: 50 } },
     );
     const result = await runEpisode(h, h.input({}));
     assert.equal(result.exitStatus, 'autosubmission (exit_format)');
-    assert.equal(requestsSince(start).length, 3);
-    assert.equal(result.usage.inputTokens, 1500);
+    assert.equal(requestsSince(start).length, 4);
+    assert.equal(result.usage.inputTokens, 2000);
     assert.ok(result.costUsd > 0);
-    // Each re-ask shows the bad reply and what was wrong with it.
+    // Each re-ask shows the last bad reply (only that one) and the format error message.
+    const first = requestsSince(start)[0].body as { messages: { role: string; content: string }[] };
     const third = requestsSince(start)[2].body as { messages: { role: string; content: string }[] };
-    assert.match(third.messages.at(-1)!.content, /2 fenced blocks/);
+    assert.equal(third.messages.length, first.messages.length + 2);
     assert.equal(third.messages.at(-2)!.content, 'DISCUSSION\ntwo\n```\nls\n```\n```\npwd\n```');
+    assert.match(third.messages.at(-1)!.content, /format/i);
     assert.deepEqual(result.score, { Score: -4 });
+    const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
+    assert.equal(traj.trajectory.length, 1);
+    assert.equal(traj.trajectory[0].action, 'exit_format');
+    assert.equal(traj.trajectory[0].observation, 'Exited (exit_format)');
+    assert.equal(traj.info.model_stats.api_calls, 4);
+  });
+
+  test('a reply without DISCUSSION, and a malformed edit, each use a step as in MLGym', async () => {
+    h.llm.script('```\necho 6 > answer.txt\n```', reply('edit 1:1\n9'), reply('submit'));
+    const result = await runEpisode(h, h.input({}));
+    assert.equal(result.exitStatus, 'submitted');
+    assert.equal(result.steps, 3);
+    assert.deepEqual(result.score, { Score: -1 });
+    const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
+    assert.match(traj.trajectory[1].observation, /^Malformed edit command/);
   });
 
   test('one bad reply then a good one continues the step', async () => {
@@ -92,11 +113,16 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
 
   test('the step limit autosubmits the current artefact', async () => {
     const start = h.llm.requests.length;
-    h.llm.script(reply('echo 5 > answer.txt'), reply('ls'));
+    // MLGym asks once more after the last step; that reply is recorded and billed but not run.
+    h.llm.script(reply('echo 5 > answer.txt'), reply('ls'), reply('echo 7 > answer.txt'));
     const result = await runEpisode(h, h.input({ limits: { max_steps: 2 } }));
     assert.equal(result.exitStatus, 'autosubmission (max_steps)');
     assert.deepEqual(result.score, { Score: -2 });
-    assert.equal(requestsSince(start).length, 2);
+    assert.equal(requestsSince(start).length, 3);
+    assert.equal(result.steps, 3);
+    const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
+    assert.deepEqual(traj.trajectory.map((s: { action: string }) => s.action), ['echo 5 > answer.txt\n', 'ls\n', 'echo 7 > answer.txt\n']);
+    assert.equal(traj.trajectory[2].observation, 'Exited (max_steps)');
   });
 
   test('the cost limit ends the episode without running the call that crossed it', async () => {
@@ -150,13 +176,19 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
     assert.equal(full.trim().split('\n').length, 20000);
   });
 
-  test('commands time out (short by default, training timeout with long_run), killing the process tree', async () => {
-    h.llm.script(reply('sleep 30 & sleep 30; echo never'), reply('long_run sleep 12 && echo finished-long'), reply('submit'));
+  test('commands time out (short by default; the training timeout for python commands and long_run), killing the process tree', async () => {
+    h.llm.script(
+      reply('sleep 30 & sleep 30; echo never'),
+      reply('long_run sleep 12 && echo finished-long'),
+      reply('python3 -c "import time; time.sleep(12); print(\'trained\')"'),
+      reply('submit'),
+    );
     const result = await runEpisode(h, h.input({}));
     const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
-    assert.match(traj.trajectory[0].observation, /ran longer than 10 s and was stopped/);
+    assert.match(traj.trajectory[0].observation, /EXECUTION TIMED OUT BECAUSE THE COMMAND WAS RUNNING FOR MORE THAN 10 SECONDS\.$/);
     assert.doesNotMatch(traj.trajectory[0].observation, /never/);
     assert.match(traj.trajectory[1].observation, /finished-long/);
+    assert.equal(traj.trajectory[2].observation, 'trained');
     assert.ok(traj.trajectory[0].execution_time < 20);
   });
 
@@ -208,6 +240,9 @@ describe('episode with the Anthropic wire format', () => {
     const history = JSON.stringify(await h.env.client.workflow.getHandle(input.episodeId).fetchHistory());
     assert.ok(!history.includes(FAKE_ANTHROPIC_KEY) && !history.includes(FAKE_OPENAI_KEY));
     // The history carries previews and keys, not the conversation: the system prompt is not in it.
+    const systemPrompt = (calls[0].body as { system: string | { text: string }[] }).system;
+    const systemText = typeof systemPrompt === 'string' ? systemPrompt : systemPrompt.map((b) => b.text).join('');
+    assert.match(systemText, /^SETTING: You are an autonomous machine learning researcher/);
     assert.ok(!history.includes('SETTING: You are an autonomous machine learning researcher'));
   });
 });

@@ -13,7 +13,7 @@ import { reply, runEpisode, startEpisodeHarness, type EpisodeHarness } from '../
 /**
  * Prepared data end to end on a fixture task: the prepare script runs in the task image, its
  * answers end up root-only outside the workspace, the sandbox sees public/ as a read-only data/,
- * and `validate` scores the validation split while `submit` scores the test split.
+ * and `validate` scores the test split (or, with the validate_split setting, the validation split) while `submit` scores the test split.
  */
 const LOOKUP = path.join(REPO_ROOT, 'tests/fixtures/tasks/lookup/task.yaml');
 let h: EpisodeHarness;
@@ -53,8 +53,9 @@ test('prepare runs in the task image once; answers are root-only; a failing sour
   assert.throws(() => statSync(dataLocation('lookup', 'full').dir), /ENOENT/, 'a failed preparation leaves nothing behind');
 });
 
-for (const runtime of ['docker', 'local'] as const) {
-  test(`${runtime}: the sandbox reads data/ but not the answers; validate scores validation, submit scores test`, async (t) => {
+// Docker runs the default (validate scores test, as MLGym); local the validation-split setting.
+for (const [runtime, validateSplit] of [['docker', 'test'], ['local', 'validation']] as const) {
+  test(`${runtime}: the sandbox reads data/ but not the answers; validate scores ${validateSplit}, submit scores test`, async (t) => {
     if (runtime === 'docker' && !docker.ok) return t.skip(docker.reason);
     const traj = path.join(mkdtempSync(path.join(tmpdir(), 'mlgym-traj-')), 'lookup.traj');
     const steps = [
@@ -65,13 +66,18 @@ for (const runtime of ['docker', 'local'] as const) {
       'submit',
     ];
     writeFileSync(traj, JSON.stringify({ trajectory: steps.map((command) => ({ response: reply(command) })) }));
-    const input = h.input({ taskFile: LOOKUP, runtime, model: `replay:${traj}` });
+    const input = h.input({ taskFile: LOOKUP, runtime, model: `replay:${traj}`, limits: { validate_split: validateSplit } });
     const result = await runEpisode(h, input);
     assert.equal(result.exitStatus, 'submitted');
     const [validate, submit] = result.evaluations;
-    assert.deepEqual(validate, { kind: 'validate', step: 4, metrics: { accuracy: 0.6, rows: 5 } });
+    assert.equal(validate.kind, 'validate');
+    assert.equal(validate.split, validateSplit);
+    assert.equal(validate.metrics.rows, validateSplit === 'validation' ? 5 : 15);
     assert.equal(submit.kind, 'submit');
+    assert.equal(submit.split, 'test');
     assert.equal(submit.metrics.rows, 15);
+    // Best attempt is over test-split scores only, as MLGym's.
+    assert.equal(result.bestScore, validateSplit === 'validation' ? submit.metrics.accuracy : Math.max(validate.metrics.accuracy, submit.metrics.accuracy));
     const { trajectory } = JSON.parse(readFileSync(result.trajectoryPath, 'utf8')) as { trajectory: { observation: string }[] };
     assert.match(trajectory[0].observation, /test\.csv\ntrain\.csv\nvalidation\.csv/);
     if (runtime === 'docker') {

@@ -19,7 +19,7 @@ test('the history processor keeps the task and only the last N observations in f
   assert.equal(processed.length, messages.length);
   assert.equal(processed[1].content, 'task');
   const observations = processed.filter((m) => m.kind === 'observation').map((m) => m.content);
-  assert.deepEqual(observations.slice(0, 3), Array(3).fill('Old environment output: (2 lines omitted)'));
+  assert.deepEqual(observations.slice(0, 3), Array(3).fill('Old output omitted (2 lines)'));
   assert.deepEqual(observations.slice(3), ['out 4\nline2', 'out 5\nline2', 'out 6\nline2', 'out 7\nline2', 'out 8\nline2']);
   assert.ok(processed.filter((m) => m.kind === 'action').every((m, i) => m.content === `action ${i + 1}`));
   assert.equal(processHistory(messages, 0).filter((m) => m.content.startsWith('out')).length, 0);

@@ -69,3 +69,11 @@ test('costs add closed attempts and the running attempt, per model and per task'
   assert.deepEqual(counts, { total: 3, pending: 0, running: 1, completed: 1, failed: 1 });
   assert.match(progressLine({ counts, costUsd: 1.85, phase: 'running', cells: [], budget: { limitUsd: 2, spentUsd: 1.85, exhausted: false, notStarted: 0 } }), /^2\/3 done \(1 completed, 1 failed\), 1 running, 0 pending, spent \$1\.8500 of \$2\.00 budget$/);
 });
+
+test('agent_config names an MLGym agent YAML (loaded relative to the spec by `sweep start`)', () => {
+  const base = { name: 'n', tasks: ['t'], models: ['openai:x'] };
+  assert.equal(SweepSpec.parse({ ...base, agent_config: '../mlgym/configs/agents/default.yaml' }).agent_config, '../mlgym/configs/agents/default.yaml');
+  assert.equal(SweepSpec.parse(base).agent_config, undefined);
+  assert.match(errors({ ...base, agent_config: 5 }), /^agent_config: /m);
+  assert.match(errors({ ...base, agent_config: '' }), /^agent_config: /m);
+});
