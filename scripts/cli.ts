@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { aupCommand } from './commands/aup';
 import { episodeCommand } from './commands/episode';
+import { exportCommand } from './commands/export';
 import { runCommand } from './commands/run';
 import { sandboxCommand } from './commands/sandbox';
 import { serverCommand } from './commands/server';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   sandbox: sandboxCommand,
   tasks: tasksCommand,
   aup: aupCommand,
+  export: exportCommand,
 };
 
 const HELP = `mlgym: durable agent episodes for ML research tasks, on Temporal
@@ -26,6 +28,7 @@ const HELP = `mlgym: durable agent episodes for ML research tasks, on Temporal
   mlgym worker                         a worker for all task queues
   mlgym run --task <id|task.yaml> --model <provider:model> [--runs N] [--max-steps N]
             [--cost-limit USD] [--runtime docker|local] [--wait] [--json]
+            [--agent-config <MLGym agent yaml>] [--validate-split test|validation] [--observation-chars N]
   mlgym episode status|pause|resume|cancel <episodeId> [--from-step K]
   mlgym sweep start <spec.yaml> [--wait] [--json]
                                        start a sweep, or resume / extend it (same name: finished cells are kept)
@@ -36,6 +39,8 @@ const HELP = `mlgym: durable agent episodes for ML research tasks, on Temporal
   mlgym sandbox reap                   remove the sandboxes of closed episodes
   mlgym aup --best best.csv --last last.csv [--lower-is-better "Task A,Task B"] [--json]
                                        MLGym's AUP and ranks from best-attempt / best-submission score tables
+  mlgym export mlgym <episodeId|sweepId> --out DIR [--json]
+                                       finished episodes in MLGym's folder layout, for its analysis code and visualiser
 `;
 
 async function main(argv: string[]): Promise<number> {
