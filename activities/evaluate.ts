@@ -4,10 +4,12 @@ import { episodeKeys } from '../lib/artifact-keys';
 import type { Evaluation, SandboxHandle } from '../lib/episode';
 import { parseEvaluatorOutput } from '../lib/evaluator-output';
 import type { SubmissionOutcome } from '../lib/exit-status';
-import { evaluationObservation, observationPrompt } from '../lib/prompts';
+import { observationPrompt, type StepTemplates } from '../lib/prompts';
+import { SUBMISSION_NOT_FOUND_OBSERVATION, validationObservation } from '../lib/mlgym-env';
 import type { TaskConfig } from '../lib/task-config';
 import { artifacts } from './context';
 import { runTrustedEvaluation } from './sandbox/evaluation-context';
+import { copySubmissionOut } from './sandbox/submission';
 import { currentState } from './sandbox/detached';
 import { runtimeFor, taskData } from './sandbox-lifecycle';
 import { writeMessage } from './transcript';
@@ -24,10 +26,14 @@ export interface EvaluateInput {
   task: TaskConfig;
   transcriptLength: number;
   maxSteps: number;
+  /** The agent config's next-step templates (absent: our default agent's). */
+  stepTemplates?: StepTemplates;
+  /** The episode's validate split setting (absent: the task's validate_split, as before the setting existed). */
+  validateSplit?: 'test' | 'validation';
 }
 
 type Scoring =
-  | { status: 'scored'; metrics: Record<string, number>; message: string }
+  | { status: 'scored'; metrics: Record<string, number>; message: string; split: 'test' | 'validation' }
   | { status: Exclude<SubmissionOutcome, 'scored'>; message: string };
 
 export type EvaluateResult = Scoring & { transcriptLength: number };
@@ -41,13 +47,15 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
   const ctx = Context.current();
   const runtime = runtimeFor(input.handle);
   const submissionPath = path.posix.join(input.handle.workspace, input.task.submission_path);
-  const submission = await runtime.copyOut(input.handle, submissionPath);
+  const submission = await copySubmissionOut(runtime, input.handle, input.task);
 
+  const wantsValidation = input.kind === 'validate' && (input.validateSplit ?? input.task.validate_split) === 'validation';
+  const split = wantsValidation && input.task.validate_split === 'validation' ? 'validation' : 'test';
   let result: Scoring;
   if (!submission) {
     result = {
       status: 'not_found',
-      message: `No submission artefact found at ${submissionPath}. Create ${input.task.submission_path} in your workspace before you ${input.kind}.`,
+      message: SUBMISSION_NOT_FOUND_OBSERVATION,
     };
   } else {
     const beat = setInterval(() => ctx.heartbeat({ evaluating: input.kind }), 5_000);
@@ -61,7 +69,7 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
         submission,
         timeoutSec: input.task.training_timeout,
         data: await taskData(input.task, input.taskDir, input.handle.runtime),
-        split: input.kind === 'validate' && input.task.validate_split === 'validation' ? 'validation' : 'test',
+        split,
       });
     } finally {
       clearInterval(beat);
@@ -69,7 +77,7 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
     const parsed = run.exitCode === 0 && !run.timedOut ? parseEvaluatorOutput(run.stdout) : undefined;
     const metric = input.task.metric.name;
     if (parsed?.ok && metric in parsed.metrics) {
-      result = { status: 'scored', metrics: parsed.metrics, message: evaluationObservation(input.kind, parsed.metrics, input.task.baseline_scores) };
+      result = { status: 'scored', metrics: parsed.metrics, split, message: validationObservation(submissionPath, parsed.metrics, input.task.baseline_scores[0]) };
     } else {
       const why = run.timedOut
         ? `the evaluation ran longer than ${input.task.training_timeout} s`
@@ -90,13 +98,13 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
     role: 'user',
     kind: 'observation',
     step: input.step,
-    content: observationPrompt(result.message, input.step, input.maxSteps, state),
+    content: observationPrompt(result.message, input.step, input.maxSteps, state, input.stepTemplates),
   });
   const record: ExecRecord = {
     observation: result.message,
     execution_time: 0,
     state,
-    ...(result.status === 'scored' && { evaluation: { kind: input.kind, metrics: result.metrics } }),
+    ...(result.status === 'scored' && { evaluation: { kind: input.kind, metrics: result.metrics, split: result.split } }),
   };
   await store.put(episodeKeys(input.episodeId).execRecord(input.step), JSON.stringify(record));
   return { ...result, transcriptLength: input.transcriptLength + 1 };

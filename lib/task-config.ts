@@ -26,6 +26,7 @@ export const DatasetConfig = z
     is_local: z.boolean().default(true),
   })
   .passthrough();
+export type DatasetConfig = z.infer<typeof DatasetConfig>;
 
 /**
  * A task whose data is prepared rather than shipped: `prepare` is a script in the task folder run
@@ -40,6 +41,23 @@ export const TaskData = z
   })
   .strict();
 export type TaskData = z.infer<typeof TaskData>;
+
+/**
+ * How far a score can be trusted. `trusted`: the evaluator never imports, unpickles or runs the
+ * agent's files in its own process (our tasks). `mlgym-evaluator`: MLGym's own evaluator, which
+ * imports the agent's code or unpickles its checkpoints, so the agent's files could change their
+ * own score; it runs as the unprivileged user in the fresh evaluation container.
+ */
+export const Integrity = z.enum(['trusted', 'mlgym-evaluator']);
+export type Integrity = z.infer<typeof Integrity>;
+
+/**
+ * What the evaluation gets from the sandbox: `file`, the submission_path file; `workspace`, the
+ * agent's whole workspace but data/ (MLGym's checkpoint and model submissions: the evaluator reads
+ * checkpoints, configs and the code that loads them), submission_path being what must exist.
+ */
+export const SubmissionKind = z.enum(['file', 'workspace']);
+export type SubmissionKind = z.infer<typeof SubmissionKind>;
 
 /** Which split `validate` scores; `submit` always scores the test split. */
 export const ValidateSplit = z.enum(['validation', 'test']);
@@ -67,6 +85,8 @@ export const TaskConfig = z
     metric: z.object({ name: z.string().min(1), direction: MetricDirection }).strict(),
     /** The file in the workspace that `submit` scores (relative to the workspace). */
     submission_path: z.string().min(1),
+    submission_kind: SubmissionKind.default('file'),
+    integrity: Integrity.default('trusted'),
     /** Command run in the trusted evaluation context; it prints the metrics as JSON on stdout. */
     evaluation_command: z.string().default('python3 evaluate.py'),
     /** Extra trusted files the evaluator imports (opponents, env code): never taken from the agent. */

@@ -7,10 +7,12 @@ import type { TaskConfig } from '../../lib/task-config';
 import { containerOptions, LABELS } from './container-config';
 import { demuxBuffer, dockerCall, dockerClient, statusCode } from './docker-client';
 import { SandboxImageMissingError } from './errors';
+import { normalizeEntries, type FsEntry } from './entries';
 import { removeHostTree, writeHostEntries } from './host-fs';
 import { runProcess } from './host-process';
 import { evaluationLayout } from './layout';
 import { dockerPaths } from './paths';
+import { type Submission, workspaceEntries } from './submission';
 import { packEntries } from './tar';
 import type { PreparedData } from './task-data';
 
@@ -26,8 +28,8 @@ export interface TrustedEvaluationInput {
   runtime: RuntimeKind;
   task: TaskConfig;
   taskDir: string;
-  /** The submission artefact copied out of the sandbox; undefined runs the evaluator without one. */
-  submission: Buffer | undefined;
+  /** The submission artefact copied out of the sandbox (copySubmissionOut); undefined runs the evaluator without one. */
+  submission: Submission | undefined;
   timeoutSec: number;
   /** The task's prepared data: public/ as data/, hidden/ (answers) as hidden/. */
   data?: PreparedData;
@@ -46,6 +48,25 @@ export function runTrustedEvaluation(input: TrustedEvaluationInput): Promise<Tru
   return input.runtime === 'docker' ? evaluateInContainer(input) : evaluateInTempDir(input);
 }
 
+/**
+ * Our evaluators run as root so they can keep hidden files (answers, seeds) from the submission's
+ * code, which they run as an unprivileged user (no-new-privileges still allows dropping
+ * privileges, never gaining them). MLGym's evaluators import or unpickle the agent's files in
+ * their own process: they run as the unprivileged user, so that code never runs as root.
+ */
+function evaluatorUser(task: TaskConfig): 'root' | 'agent' {
+  return task.integrity === 'mlgym-evaluator' ? 'agent' : 'root';
+}
+
+/** The evaluation's files: the task's trusted ones, plus the submission file or the agent's workspace. */
+async function contextLayout(input: TrustedEvaluationInput, workdir: string): Promise<FsEntry[]> {
+  const { submission } = input;
+  if (!submission || Buffer.isBuffer(submission)) return evaluationLayout(input.task, input.taskDir, workdir, submission);
+  // The workspace first: the task's own evaluator, support files and data then replace its copies.
+  const trusted = await evaluationLayout(input.task, input.taskDir, workdir, undefined);
+  return normalizeEntries([...workspaceEntries(submission, workdir), ...trusted]);
+}
+
 async function evaluateInContainer(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
   const { task } = input;
   const docker = dockerClient();
@@ -55,10 +76,7 @@ async function evaluateInContainer(input: TrustedEvaluationInput): Promise<Trust
       docker.createContainer({
         // Never networked, whatever the task: the evaluator has nothing to fetch and must leak nothing.
         ...containerOptions(task, false, input.data && { data: input.data.publicDir, hidden: input.data.hiddenDir }),
-        // The trusted evaluator runs as root so it can keep hidden files (answers, seeds) from the
-        // submission's code, which it runs as an unprivileged user (no-new-privileges still allows
-        // dropping privileges, never gaining them).
-        User: 'root',
+        User: evaluatorUser(task),
         Entrypoint: ['bash', '-c', task.evaluation_command],
         Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`, `MLGYM_SPLIT=${input.split ?? 'test'}`],
         Cmd: [],
@@ -70,7 +88,7 @@ async function evaluateInContainer(input: TrustedEvaluationInput): Promise<Trust
     throw err;
   }
   try {
-    const layout = await evaluationLayout(task, input.taskDir, dockerPaths.workspace, input.submission);
+    const layout = await contextLayout(input, dockerPaths.workspace);
     await container.putArchive(packEntries(layout), { path: '/' });
     await container.start();
     let timer: NodeJS.Timeout | undefined;
@@ -98,7 +116,7 @@ async function evaluateInContainer(input: TrustedEvaluationInput): Promise<Trust
 async function evaluateInTempDir(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlgym-eval-'));
   try {
-    await writeHostEntries(await evaluationLayout(input.task, input.taskDir, dir, input.submission));
+    await writeHostEntries(await contextLayout(input, dir));
     if (input.data) {
       await fs.symlink(input.data.publicDir, path.join(dir, 'data'));
       await fs.symlink(input.data.hiddenDir, path.join(dir, 'hidden'));

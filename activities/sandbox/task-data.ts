@@ -26,7 +26,8 @@ export interface PreparedData {
   hiddenDir: string;
 }
 
-const COMPLETE_MARKER = '.prepared.json';
+/** Written last into a prepared folder: its presence means the preparation finished. */
+export const COMPLETE_MARKER = '.prepared.json';
 
 /** The variant this worker's episodes use: MLGYM_DATA, `full` unless set. */
 export function dataVariant(env: NodeJS.ProcessEnv = process.env): DataVariant {

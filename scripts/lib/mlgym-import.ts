@@ -1,44 +1,28 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { z } from 'zod';
-import { DatasetConfig, describeIssues, TaskConfig, type TaskConfigInput } from '../../lib/task-config';
+import { baseName, checkMlgymTask, convertMlgymTask, entrypointRules, MlgymFileProblem, parseMlgymTaskFile } from '../../lib/mlgym-task-file';
+import type { TaskConfig } from '../../lib/task-config';
+import { buildOnce } from './build-once';
+import { contentHash } from './content-hash';
+import { answerFiles, GENERIC_IMAGE, placeDataset, planDataset, readDatasetConfig } from './mlgym-data';
+import { ensureRequirementsImage } from './mlgym-image';
 import { UsageError } from './output';
-import { REPO_ROOT } from './settings';
+import { STATE_DIR } from './settings';
 
 /**
  * Runs MLGym's own task files: `mlgym run --task <MLGym checkout>/configs/tasks/<x>.yaml`. MLGym
  * resolves starter code and local datasets against the checkout's root and dataset configs
- * against configs/; it copies starter files into the workspace by their base names and mounts a
- * local dataset at data/. This converts such a file into one of our task folders under
- * .mlgym/imported/ (starter files copied, the dataset folder linked) and returns its task.yaml.
- * Our fields MLGym lacks (priority metric, submission file, image) come from our task of the same
- * id when there is one, otherwise from MLGym's conventions.
+ * against configs/; it copies starter files into the workspace by their base names and a local
+ * dataset to data/. This turns such a file into one of our task folders,
+ * .mlgym/imported/<id>-<hash of everything in it>/, with the starter files copied, the data linked
+ * (made first when MLGym ships only its recipe) and the image that provides the file's
+ * environment (built first when it has its own requirements). Everything is checked before
+ * anything is made; the folder is written under another name and renamed when complete.
  */
 
-/** MLGym's TaskConfig fields, as our schema accepts them; MLGym names dataset configs by path. */
-const MlgymTaskFile = TaskConfig.pick({
-  id: true,
-  name: true,
-  description: true,
-  task_entrypoint: true,
-  training_timeout: true,
-  requirements_path: true,
-  use_generic_conda: true,
-  starter_code: true,
-  baseline_paths: true,
-  baseline_scores: true,
-  sample_submission: true,
-  evaluation_paths: true,
-  evaluation_read_only: true,
-  memory_path: true,
-})
-  .extend({ dataset_configs: z.array(z.string()).default([]) })
-  .passthrough();
-
-/** MLGym's task files carry no priority metric; these are its lower-is-better metric names. */
-const LOWER_IS_BETTER = new Set(['Time', 'val_loss', 'loss', 'rmse', 'RMSE', 'mse', 'MSE']);
+/** A task file that cannot run: one line naming the file and the field. */
+export class MlgymImportError extends UsageError {}
 
 /** True for a task file in MLGym's format (no `metric:`, inside a configs/tasks folder). */
 export function isMlgymTaskFile(file: string, raw: unknown): boolean {
@@ -47,93 +31,72 @@ export function isMlgymTaskFile(file: string, raw: unknown): boolean {
   );
 }
 
-/**
- * Converts the MLGym task file into .mlgym/imported/<id>-<hash>/task.yaml and returns that path.
- * `ours` is our task of the same id, when we ship one.
- */
+/** Imports the MLGym task file and returns the task.yaml to load. `ours`: our task of the same id. */
 export function importMlgymTask(file: string, raw: unknown, ours: TaskConfig | undefined): string {
-  const parsed = MlgymTaskFile.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`${file}: not a valid MLGym task file:\n${describeIssues(parsed.error)}`);
-  const mlgym = parsed.data;
+  const absolute = path.resolve(file);
+  try {
+    return importTask(absolute, raw, ours);
+  } catch (err) {
+    if (err instanceof MlgymFileProblem) throw new MlgymImportError(`${absolute}: ${err.field}: ${err.message}`);
+    throw err;
+  }
+}
+
+function importTask(file: string, raw: unknown, ours: TaskConfig | undefined): string {
+  const mlgym = parseMlgymTaskFile(raw);
+  entrypointRules(mlgym.task_entrypoint);
   const configsDir = path.dirname(path.dirname(file));
   const checkout = path.dirname(configsDir);
 
-  const target = path.join(REPO_ROOT, '.mlgym', 'imported', `${mlgym.id}-${createHash('sha256').update(path.resolve(file)).digest('hex').slice(0, 8)}`);
-  rmSync(target, { recursive: true, force: true });
-  mkdirSync(target, { recursive: true });
-
-  // Starter files land in the workspace by base name, as MLGym copies them.
-  const starter = mlgym.starter_code.map((rel) => {
-    const source = path.join(checkout, rel);
-    if (!existsSync(source)) throw new UsageError(`${file}: starter_code ${rel} does not exist in the MLGym checkout ${checkout}`);
-    const name = path.basename(rel);
-    cpSync(source, path.join(target, name), { recursive: true, dereference: true });
-    return name;
-  });
-
-  const datasets = mlgym.dataset_configs.map((rel) => {
-    const datasetFile = path.join(configsDir, rel);
-    if (!existsSync(datasetFile)) throw new UsageError(`${file}: dataset config ${rel} not found at ${datasetFile}`);
-    const dataset = DatasetConfig.safeParse(YAML.parse(readFileSync(datasetFile, 'utf8')));
-    if (!dataset.success) throw new UsageError(`${datasetFile}: not a valid MLGym dataset config:\n${describeIssues(dataset.error)}`);
-    return dataset.data;
-  });
-  for (const dataset of datasets.filter((d) => d.is_local)) {
-    const dataDir = path.join(checkout, dataset.data_path);
-    if (!existsSync(dataDir)) {
-      throw new UsageError(
-        `${file}: the dataset "${dataset.name}" should be in ${dataDir}, which does not exist. MLGym does not ship it: ` +
-          `put the data there (see the MLGym README), or run our version of the task with \`--task ${mlgym.id}\`, which prepares its data itself`,
-      );
-    }
-    symlinkSync(dataDir, path.join(target, 'data'));
+  // In MLGym's order: datasets, requirements, then the files to copy.
+  const plans = mlgym.dataset_configs.map((rel) => planDataset(checkout, rel, readDatasetConfig(configsDir, rel), ours?.id));
+  if (plans.filter((p) => p.kind === 'folder' || p.kind === 'split').length > 1) {
+    throw new MlgymFileProblem('dataset_configs', 'more than one local dataset: MLGym would copy them all into data/, which this harness does not');
   }
+  const requirements = mlgym.use_generic_conda ? undefined : path.join(checkout, mlgym.requirements_path ?? '');
+  if (requirements && !existsSync(requirements)) throw new MlgymFileProblem('requirements_path', `${mlgym.requirements_path} not found in the MLGym checkout (${requirements})`);
+  const starterSources = mlgym.starter_code.map((rel) => {
+    const source = path.join(checkout, rel);
+    if (!existsSync(source)) throw new MlgymFileProblem('starter_code', `${rel} not found in the MLGym checkout (${source})`);
+    return source;
+  });
+  checkMlgymTask(mlgym, starterSources.map(baseName), ours);
 
-  const metricName = ours?.metric.name ?? Object.keys(mlgym.baseline_scores[0] ?? {})[0];
-  if (!metricName) throw new UsageError(`${file}: no baseline_scores to take the priority metric from, and we ship no task "${mlgym.id}"`);
-  // Checked even when we ship the task: MLGym's checkpoint submissions cannot be scored as one file.
-  const mlgymSubmission = submissionFor(mlgym.task_entrypoint, starter, mlgym.evaluation_paths, file);
-  const submission = ours?.submission_path ?? mlgymSubmission;
-  const evaluation = mlgym.evaluation_paths.map((p) => path.basename(p));
-  const baselines = new Set(mlgym.baseline_paths.map((p) => path.basename(p)));
-  // The evaluator gets MLGym's own copies of the starter files it may import (opponents, solvers):
-  // those are read-only in the sandbox; the submission and the baselines stay the agent's.
-  const support = starter.filter((name) => !evaluation.includes(name) && name !== submission && !baselines.has(name) && !name.endsWith('.csv'));
-  const config: TaskConfigInput = {
-    id: mlgym.id,
-    name: mlgym.name,
-    description: mlgym.description,
-    dataset_configs: datasets.map(({ name, description, data_path, is_local }) => ({ name, description, data_path, is_local })),
-    task_entrypoint: mlgym.task_entrypoint,
-    training_timeout: mlgym.training_timeout,
-    starter_code: starter.filter((name) => !evaluation.includes(name) && !support.includes(name)),
-    baseline_paths: mlgym.baseline_paths.map((p) => path.basename(p)),
-    baseline_scores: mlgym.baseline_scores,
-    sample_submission: mlgym.sample_submission ? path.basename(mlgym.sample_submission) : null,
-    evaluation_paths: evaluation,
-    evaluator_support_paths: support,
-    domain: ours?.domain ?? 'general',
-    metric: { name: metricName, direction: ours?.metric.direction ?? (LOWER_IS_BETTER.has(metricName) ? 'min' : 'max') },
-    submission_path: submission,
-    image: ours?.image ?? (mlgym.task_entrypoint === 'PythonSubmissionTasks' ? 'mlgym/task-python:latest' : 'mlgym/task-ml:latest'),
-    resources: ours?.resources,
-    // MLGym's remote datasets are fetched by the agent's code and MLGym's evaluators at run time.
-    network: datasets.some((d) => !d.is_local),
-    baseline_source: `MLGym's task file ${path.resolve(file)}, run with MLGym's own evaluator`,
-  };
-  const taskFile = path.join(target, 'task.yaml');
-  writeFileSync(taskFile, `# Imported from ${path.resolve(file)}; regenerated on every run.\n${YAML.stringify(config)}`);
-  return taskFile;
+  // The file can run: make what it needs, each once.
+  const placed = plans.map(placeDataset);
+  const image = requirements ? ensureRequirementsImage(requirements) : GENERIC_IMAGE;
+  const config = convertMlgymTask({
+    mlgym,
+    file,
+    starter: starterSources.map(baseName),
+    datasets: plans.map((p) => p.dataset),
+    ours,
+    image,
+    hubFolders: placed.filter((p) => p.workspacePath !== 'data').map((p) => p.workspacePath),
+    hiddenFiles: placed.flatMap(answerFiles),
+  });
+  const taskYaml = `# Made by mlgym from ${file}: MLGym's task file as this harness runs it.\n${YAML.stringify(config)}`;
+  const key = contentHash([taskYaml, ...starterSources.flatMap((s) => [s, { tree: s }]), ...placed.flatMap((p) => [p.workspacePath, p.hostDir])]);
+  const target = path.join(STATE_DIR, 'imported', `${mlgym.id}-${key}`);
+  buildOnce(target, path.join(STATE_DIR, 'staging'), (staging) => {
+    for (const source of starterSources) {
+      const copy = path.join(staging, baseName(source));
+      cpSync(source, copy, { recursive: true, dereference: true });
+      makeOwnerWritable(copy);
+    }
+    for (const { workspacePath, hostDir } of placed) {
+      const link = path.join(staging, workspacePath);
+      mkdirSync(path.dirname(link), { recursive: true });
+      symlinkSync(hostDir, link);
+    }
+    writeFileSync(path.join(staging, 'task.yaml'), taskYaml);
+  });
+  return path.join(target, 'task.yaml');
 }
 
-function submissionFor(entrypoint: string, starter: string[], evaluation: string[], file: string): string {
-  if (entrypoint === 'CSVSubmissionTasks') return 'submission.csv';
-  if (entrypoint === 'PythonSubmissionTasks') {
-    const code = starter.find((name) => name.endsWith('.py') && !evaluation.includes(name) && name !== 'target.py');
-    if (code) return code;
-  }
-  throw new UsageError(
-    `${file}: MLGym's ${entrypoint} tasks submit a folder of checkpoints, which this harness scores only ` +
-      `through its own version of the task: run it with --task <id> (see \`mlgym tasks list\`)`,
-  );
+/** Copies keep the checkout's modes; a read-only one could not be removed again by a user who is not root. */
+function makeOwnerWritable(target: string): void {
+  const stat = statSync(target);
+  chmodSync(target, stat.mode | 0o200);
+  if (stat.isDirectory()) for (const name of readdirSync(target)) makeOwnerWritable(path.join(target, name));
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../scripts/lib/settings';
@@ -89,4 +89,81 @@ test('tasks validate names the bad field; tasks list shows the shipped tasks', (
   assert.equal(list.code, 0, list.stderr);
   const ids = (JSON.parse(list.stdout) as { tasks: { id: string }[] }).tasks.map((t) => t.id);
   for (const id of ['battleOfSexes', 'blotto', 'prisonersDilemma']) assert.ok(ids.includes(id), ids.join(','));
+});
+
+// --- MLGym agent YAMLs: `run --agent-config` and a sweep's `agent_config` ---
+
+const MLGYM_CHECKOUT = path.join(REPO_ROOT, '..', 'shared', 'fixtures', 'mlgym-checkout');
+
+/**
+ * A checkout of its own holding MLGym's battleOfSexes task file (loading it writes its import
+ * under .mlgym/imported/, so a check that comes too late would show there) and an agent YAML.
+ */
+function agentCheckout(agentYaml: string) {
+  const root = mkdtempSync(path.join(tmpdir(), 'mlgym-agent-cli-'));
+  mkdirSync(path.join(root, 'configs', 'tasks'), { recursive: true });
+  mkdirSync(path.join(root, 'configs', 'agents'), { recursive: true });
+  cpSync(path.join(MLGYM_CHECKOUT, 'configs', 'tasks', 'battleOfSexes.yaml'), path.join(root, 'configs', 'tasks', 'battleOfSexes.yaml'));
+  cpSync(path.join(MLGYM_CHECKOUT, 'data', 'battleOfSexes'), path.join(root, 'data', 'battleOfSexes'), { recursive: true });
+  const agent = path.join(root, 'configs', 'agents', 'agent.yaml');
+  writeFileSync(agent, agentYaml);
+  const spec = path.join(root, 'sweep.yaml');
+  writeFileSync(spec, 'name: agent-yaml-check\ntasks: [configs/tasks/battleOfSexes.yaml]\nmodels: [openai:gpt-4o]\nruntime: local\nagent_config: configs/agents/agent.yaml\n');
+  return { task: path.join(root, 'configs', 'tasks', 'battleOfSexes.yaml'), agent, spec };
+}
+
+const importedBattles = () => {
+  const dir = path.join(REPO_ROOT, '.mlgym', 'imported');
+  return existsSync(dir) ? readdirSync(dir).filter((name) => name.startsWith('battleOfSexes-')).sort() : [];
+};
+
+test('a broken agent YAML: one line naming the file and the field, exit 2, nothing written', () => {
+  const mlgymDefault = readFileSync(path.join(MLGYM_CHECKOUT, 'configs', 'agents', 'default.yaml'), 'utf8');
+  const broken = agentCheckout(mlgymDefault.replace('TASK DESCRIPTION:\n  {description}', 'TASK DESCRIPTION:\n  {descripton}'));
+  const before = importedBattles();
+  const run = mlgym(['run', '--task', broken.task, '--model', 'openai:gpt-4o', '--runtime', 'local', '--agent-config', broken.agent]);
+  assert.equal(run.code, 2, run.stderr);
+  assertOneLineError(run, new RegExp(`^mlgym: ${broken.agent}: task_template: unknown placeholder \\{descripton\\}`));
+  const sweep = mlgym(['sweep', 'start', broken.spec]);
+  assert.equal(sweep.code, 2, sweep.stderr);
+  assertOneLineError(sweep, new RegExp(`^mlgym: ${broken.spec}: agent_config: ${broken.agent}: task_template: unknown placeholder \\{descripton\\}`));
+  assert.deepEqual(importedBattles(), before, 'no task was imported');
+
+  const typo = agentCheckout('system_template: [1, 2]\ntask_template: T\n');
+  assertOneLineError(mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--agent-config', typo.agent]), new RegExp(`${typo.agent}: system_template: .*expected string`));
+  assertOneLineError(mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--agent-config', '/nonexistent/agent.yaml']), /\/nonexistent\/agent\.yaml: no such file/);
+});
+
+test("MLGym's own default.yaml passes every check of run and sweep start", () => {
+  const mlgymDefault = path.join(MLGYM_CHECKOUT, 'configs', 'agents', 'default.yaml');
+  const run = mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--runtime', 'local', '--agent-config', mlgymDefault]);
+  assert.match(run.stderr, /default\.yaml: not used by this harness: tools\.state_command, tools\.command_files, tools\.parser/);
+  assertOneLineErrorAboutServer({ ...run, stderr: run.stderr.split('\n').filter((line) => !line.includes('default.yaml: ')).join('\n') });
+  const spec = path.join(mkdtempSync(path.join(tmpdir(), 'mlgym-agent-cli-')), 'sweep.yaml');
+  writeFileSync(spec, `name: agent-yaml-ok\ntasks: [${GUESS_TASK}]\nmodels: [openai:gpt-4o]\nruntime: local\nagent_config: ${mlgymDefault}\n`);
+  const sweep = mlgym(['sweep', 'start', spec]);
+  assertOneLineErrorAboutServer({ ...sweep, stderr: sweep.stderr.split('\n').filter((line) => !line.includes('default.yaml: ')).join('\n') });
+});
+
+test("MLGym task files that cannot run: one line naming the file and the field, exit 2, nothing imported", () => {
+  const tasks = path.join(REPO_ROOT, 'tests/fixtures/mlgym-checkout/configs/tasks');
+  const imported = path.join(REPO_ROOT, '.mlgym', 'imported');
+  const listing = () => (existsSync(imported) ? readdirSync(imported).sort() : []);
+  const before = listing();
+  const cases: [string, RegExp][] = [
+    ['missingDatasetConfig.yaml', /dataset_configs: datasets\/nowhere\.yaml not found/],
+    ['missingDataFolder.yaml', /dataset_configs: datasets\/missingFolder\.yaml puts the dataset "Missing folder" in .*data\/missingFolder\/data, which does not exist/],
+    ['unknownEntrypoint.yaml', /task_entrypoint: unknown task class "BaseMLTask"/],
+  ];
+  for (const [name, field] of cases) {
+    const file = path.join(tasks, name);
+    for (const args of [['tasks', 'validate', file], ['run', '--task', file, '--model', 'openai:gpt-4o', '--runtime', 'local']]) {
+      const r = mlgym(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assertOneLineError(r, new RegExp(`^mlgym: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${field.source}`));
+    }
+  }
+  // Hints name only tasks we ship: there is no task "missingDataFolder" to run instead.
+  assert.doesNotMatch(mlgym(['tasks', 'validate', path.join(tasks, 'missingDataFolder.yaml')]).stderr, /--task/);
+  assert.deepEqual(listing(), before);
 });
