@@ -2,7 +2,9 @@
  * Records the histories that tests/integration/replay.test.ts replays against the current workflow
  * code. Run it when an intentional, patched() change to the episode workflow lands:
  *   node --import tsx tests/support/record-histories.ts
- * Each scenario is a real episode on a real dev server through the loopback LLM server.
+ * Each scenario is a real episode on a real dev server through the loopback LLM server. Name
+ * scenarios to record only those (`... record-histories.ts mlgym-steps`): the histories recorded
+ * before a patch keep proving that older episodes still replay.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,8 +36,31 @@ async function main() {
       await runEpisode(h, input);
       return input.episodeId;
     },
+    // MLGym's step rules (patch mlgym-step-accounting): a reply without DISCUSSION, validate by its
+    // marker inside a command, a malformed edit using a step, a re-query, and the extra reply after
+    // the step limit.
+    'mlgym-steps': async () => {
+      h.llm.script(
+        '```\ncat answer.txt\n```',
+        reply('echo 6 > answer.txt && validate'),
+        reply('edit 1:1\n7'),
+        'malformed reply',
+        reply('echo 7 > answer.txt'),
+        reply('ls'),
+      );
+      const input = h.input({ limits: { max_steps: 4 } });
+      await runEpisode(h, input);
+      return input.episodeId;
+    },
+    'mlgym-format-exit': async () => {
+      h.llm.script('bad', 'bad again', 'still bad', reply('echo never run'));
+      const input = h.input({});
+      await runEpisode(h, input);
+      return input.episodeId;
+    },
   };
-  await recordScenarios(h, scenarios);
+  const wanted = process.argv.slice(2);
+  await recordScenarios(h, wanted.length ? Object.fromEntries(Object.entries(scenarios).filter(([name]) => wanted.includes(name))) : scenarios);
 }
 
 /**
