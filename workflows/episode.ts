@@ -399,7 +399,9 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       if (cancelReason) continue;
       exitReason = limitReached();
       if (exitReason) break;
-      if (stepsThisRun >= progress.limits.steps_per_run || workflowInfo().continueAsNewSuggested) {
+      // MLGym's reply past the step limit ends the episode: no new run just for it.
+      const lastReply = mlgymAccounting && progress.step >= progress.limits.max_steps;
+      if (!lastReply && (stepsThisRun >= progress.limits.steps_per_run || workflowInfo().continueAsNewSuggested)) {
         await continueAsNew<typeof episodeWorkflow>(input, progress);
       }
       exitReason = await stepScope.run(runStep);

@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../../scripts/lib/settings';
 import { GUESS_TASK, reply, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
+import { type CliRun, runMlgymCli } from '../support/processes';
 
 /** The CLI contract end to end: `mlgym run --wait --json` and `mlgym episode status --json`. */
 let h: EpisodeHarness;
@@ -16,15 +15,8 @@ after(async () => {
   await h?.stop();
 });
 
-function mlgym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), ...args], {
-    env: { ...process.env, TEMPORAL_ADDRESS: h.env.address, MLGYM_TASK_QUEUE: h.taskQueue },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function mlgym(args: string[]): Promise<CliRun> {
+  return runMlgymCli(args, { TEMPORAL_ADDRESS: h.env.address, MLGYM_TASK_QUEUE: h.taskQueue });
 }
 
 test('run --wait --json prints one JSON object with ids, status, scores, cost and steps; progress on stderr', async () => {

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import type { ExportOutcome } from '../../scripts/lib/mlgym-export';
 import { launchSweep, loadSweepPlan } from '../../scripts/lib/sweeps';
 import { REPO_ROOT } from '../../scripts/lib/settings';
 import { GUESS_TASK, reply, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
+import { type CliRun, runMlgymCli } from '../support/processes';
 
 /**
  * Acceptance 3 of issue 9: a sweep of 2 tasks x 2 runs (replay model, local runtime, real Temporal
@@ -44,13 +45,8 @@ let sweep: SweepResult;
 const episodes = new Map<string, EpisodeResult>();
 let exported: ExportOutcome;
 
-function mlgym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), ...args], { env: { ...process.env, TEMPORAL_ADDRESS: h.env.address } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function mlgym(args: string[]): Promise<CliRun> {
+  return runMlgymCli(args, { TEMPORAL_ADDRESS: h.env.address });
 }
 
 before(async () => {

@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,13 +15,13 @@ import { listLocalSandboxes, LocalRuntime } from '../../activities/sandbox/local
 import { episodeKeys } from '../../lib/artifact-keys';
 import type { EpisodeInput, EpisodeResult, EpisodeStatus, SandboxHandle } from '../../lib/episode';
 import type { SnapshotManifest } from '../../lib/snapshot';
-import { REPO_ROOT } from '../../scripts/lib/settings';
 import { resumeClosedEpisode } from '../../scripts/lib/resume';
 import { episodeWorkflow, statusQuery } from '../../workflows/episode';
 import { ensureDocker, removeLabelled } from '../support/docker';
 import { reply, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
 import type { RecordedRequest } from '../support/fake-llm-server';
 import { SECRET, writeSandboxTask } from '../support/sandbox-task';
+import { type CliRun, runMlgymCli } from '../support/processes';
 
 /**
  * Workspace snapshots and `mlgym episode resume`: real dev server, in-process worker, loopback LLM
@@ -95,13 +94,8 @@ async function activityResults(workflowId: string, runId: string, type: string):
   return results;
 }
 
-function mlgym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), ...args], { env: { ...process.env, TEMPORAL_ADDRESS: h.env.address } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function mlgym(args: string[]): Promise<CliRun> {
+  return runMlgymCli(args, { TEMPORAL_ADDRESS: h.env.address });
 }
 
 describe('workspace snapshots', () => {

@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,12 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { SweepResult } from '../../lib/sweep';
-import { REPO_ROOT } from '../../scripts/lib/settings';
 import { statusQuery } from '../../workflows/episode';
 import { sweepStatusQuery } from '../../workflows/sweep';
 import { FAKE_OPENAI_KEY, GUESS_TASK, reply } from '../support/episode-harness';
 import { startFakeLlmServer, type FakeLlmServer, type RecordedRequest } from '../support/fake-llm-server';
-import { startDevServer, startWorkerProcess, type DevServer, type WorkerProcess } from '../support/processes';
+import { startDevServer, startWorkerProcess, type DevServer, type WorkerProcess, type CliRun, runMlgymCli } from '../support/processes';
 
 /**
  * A sweep whose worker and server are SIGKILLed mid-way: a dev server with its state in SQLite, an
@@ -59,13 +57,8 @@ after(async () => {
   await llm?.close();
 });
 
-function mlgym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), ...args], { env: { ...process.env, ...workerEnv, MLGYM_POLL_MS: '500' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function mlgym(args: string[]): Promise<CliRun> {
+  return runMlgymCli(args, { ...workerEnv, MLGYM_POLL_MS: '500' });
 }
 
 test('worker and server SIGKILLed mid-sweep: relaunching the same command finishes it without re-running finished cells', async () => {

@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { statusQuery as episodeStatusQuery } from '../../workflows/episode';
 import { sweepStatusQuery } from '../../workflows/sweep';
 import type { RecordedRequest, ScriptItem } from '../support/fake-llm-server';
 import { GUESS_TASK, reply, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
+import { type CliRun, runMlgymCli } from '../support/processes';
 
 /**
  * Sweeps end to end on a real Temporal dev server with an in-process worker, the loopback LLM
@@ -104,15 +104,8 @@ async function exists(workflowId: string): Promise<boolean> {
   }
 }
 
-function mlgym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), ...args], {
-    env: { ...process.env, TEMPORAL_ADDRESS: h.env.address, MLGYM_TASK_QUEUE: h.taskQueue, MLGYM_POLL_MS: '300' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function mlgym(args: string[]): Promise<CliRun> {
+  return runMlgymCli(args, { TEMPORAL_ADDRESS: h.env.address, MLGYM_TASK_QUEUE: h.taskQueue, MLGYM_POLL_MS: '300' });
 }
 
 /** Most episodes overlapping in time, from the server's start and close times of each episode. */

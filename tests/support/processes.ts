@@ -59,6 +59,22 @@ export async function startDevServer(dbFile: string, logFile: string): Promise<D
   return server;
 }
 
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `mlgym` CLI (bin/mlgym.js) with extra environment and collects what it printed. */
+export function runMlgymCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), ...args], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
 export interface WorkerProcess {
   child: ChildProcess;
   kill(signal?: NodeJS.Signals): Promise<void>;
