@@ -12,6 +12,8 @@ export const ModelFailureType = {
   ProviderMalformedReply: 'ProviderMalformedReply',
   /** The prompt no longer fits: the episode ends as exit_context. */
   ContextWindowExceeded: 'ContextWindowExceeded',
+  /** The provider says the episode's budget is spent (a replayed `exit_cost` step): the episode ends as exit_cost. */
+  CostLimitExceeded: 'CostLimitExceeded',
   /** The server refused the request for good (bad key, unknown model, bad parameter). */
   ProviderRejected: 'ProviderRejected',
   MissingApiKey: 'MissingApiKey',
@@ -182,10 +184,29 @@ export const replayUnreadable = (path: string, what: string): ApplicationFailure
     nonRetryable: true,
   });
 
-export const replayExhausted = (path: string, recorded: number, callIndex: number): ApplicationFailure =>
+/** `position` is 1-based: the step of an MLGym trajectory, or the call of a reply list. */
+export const replayExhausted = (path: string, recorded: number, unit: 'step' | 'call', position: number): ApplicationFailure =>
   ApplicationFailure.create({
-    message: `replay:${path} has ${recorded} recorded replies; call ${callIndex + 1} is past the end`,
+    message: `replay:${path} has ${recorded} recorded ${unit === 'step' ? 'steps' : 'replies'}; ${unit} ${position} is past the end`,
     type: ModelFailureType.ReplayExhausted,
     nonRetryable: true,
-    details: [{ path, recorded, callIndex }],
+    details: [{ path, recorded, unit, position }],
+  });
+
+/** A replayed trajectory whose run ended on its context window at this step. */
+export const replayedContextExceeded = (path: string, step: number): ApplicationFailure =>
+  ApplicationFailure.create({
+    message: `replay:${path}: the recorded run exceeded its context window at step ${step}`,
+    type: ModelFailureType.ContextWindowExceeded,
+    nonRetryable: true,
+    details: [{ path, step }],
+  });
+
+/** The episode's budget is spent; not retryable (retrying cannot refund it). */
+export const costLimitExceeded = (spec: string, what: string): ApplicationFailure =>
+  ApplicationFailure.create({
+    message: `${spec}: cost limit exceeded (${what})`,
+    type: ModelFailureType.CostLimitExceeded,
+    nonRetryable: true,
+    details: [{ spec }],
   });

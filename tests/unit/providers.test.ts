@@ -24,6 +24,8 @@ function request(model: string, overrides: Partial<CompletionRequest> = {}): Com
     topP: 0.95,
     maxOutputTokens: 256,
     callIndex: 0,
+    step: 1,
+    attempt: 0,
     ...overrides,
   };
 }
@@ -297,39 +299,80 @@ describe('replay provider', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const replay = (file: string, callIndex: number) =>
-    createProvider({ provider: 'replay', model: file }, {}).complete(request(file, { callIndex }));
+  const replay = (file: string, at: Partial<Pick<CompletionRequest, 'callIndex' | 'step' | 'attempt'>>) =>
+    createProvider({ provider: 'replay', model: file }, {}).complete(request(file, at));
 
-  void it('replays the responses of an MLGym .traj file by call index, with estimated usage', async () => {
-    const file = path.join(dir, 'run.traj');
-    const trajectory = [
-      { action: 'ls', observation: 'train.py', response: 'DISCUSSION\nlist\n```\nls\n```', thought: 'list' },
-      { action: 'submit', observation: '', response: 'DISCUSSION\ndone\n```\nsubmit\n```', thought: 'done' },
-    ];
-    await writeFile(file, JSON.stringify({ environment: 'mlgym', trajectory, history: [] }));
-    const second = await replay(file, 1);
+  /** An MLGym `.traj` as MLGym writes it: one entry per step, the step's last reply as `response`. */
+  async function writeTrajectory(name: string, steps: { action: string; response: string }[]): Promise<string> {
+    const file = path.join(dir, name);
+    const trajectory = steps.map((s) => ({ ...s, observation: '', thought: '', state: '{}', execution_time: 0 }));
+    await writeFile(file, JSON.stringify({ environment: 'mlgym_main', trajectory, history: [], info: {} }));
+    return file;
+  }
+
+  void it('answers an MLGym .traj by step, not by call, with estimated usage', async () => {
+    const file = await writeTrajectory('run.traj', [
+      { action: 'ls', response: 'DISCUSSION\nlist\n```\nls\n```' },
+      { action: 'submit', response: 'DISCUSSION\ndone\n```\nsubmit\n```' },
+    ]);
+    // Step 2 after a step with re-asks: the call index (4) no longer lines up with the step.
+    const second = await replay(file, { step: 2, attempt: 0, callIndex: 4 });
     assert.equal(second.text, 'DISCUSSION\ndone\n```\nsubmit\n```');
     assert.equal(second.usage.outputTokens, Math.ceil(second.text.length / 4));
     assert.equal(second.usage.inputTokens, estimateTokens(request(file).messages));
-    assert.equal((await replay(file, 0)).text, trajectory[0].response);
+    assert.equal((await replay(file, { step: 1, callIndex: 7 })).text, 'DISCUSSION\nlist\n```\nls\n```');
   });
 
-  void it('replays a YAML list of replies and re-reads the file when it changes', async () => {
+  void it("gives every attempt of a step the step's recorded reply, so an exit_format step stays malformed", async () => {
+    // MLGym keeps only the last reply of a step; a step recorded as exit_format had only malformed ones.
+    const file = await writeTrajectory('format.traj', [
+      { action: 'ls', response: 'DISCUSSION\nlist\n```\nls\n```' },
+      { action: 'exit_format', response: 'no command here' },
+    ]);
+    const attempts = await Promise.all([0, 1, 2, 3].map((attempt) => replay(file, { step: 2, attempt, callIndex: 1 + attempt })));
+    assert.deepEqual(
+      attempts.map((c) => c.text),
+      ['no command here', 'no command here', 'no command here', 'no command here'],
+    );
+  });
+
+  void it("fails a recorded exit_context step as a provider's context-length error, and exit_cost as a non-retryable CostLimitExceeded", async () => {
+    const file = await writeTrajectory('limits.traj', [
+      { action: 'ls', response: 'DISCUSSION\nlist\n```\nls\n```' },
+      { action: 'exit_context', response: 'Exit due to context window' },
+      { action: 'exit_cost', response: 'Exit due to cost limit' },
+    ]);
+    const context = await failureOf(replay(file, { step: 2 }));
+    assert.equal(context.type, ModelFailureType.ContextWindowExceeded);
+    assert.equal(context.nonRetryable, true);
+    assert.match(context.message, /step 2/);
+    const cost = await failureOf(replay(file, { step: 3, attempt: 1 }));
+    assert.equal(cost.type, ModelFailureType.CostLimitExceeded);
+    assert.equal(cost.nonRetryable, true);
+    assert.match(cost.message, /cost limit exceeded.*step 3/);
+  });
+
+  void it('answers a YAML list of replies by call index, re-asks included, and re-reads the file when it changes', async () => {
     const file = path.join(dir, 'script.yaml');
     await writeFile(file, 'replies:\n  - first\n  - |\n    second\n    line\n');
-    assert.equal((await replay(file, 1)).text, 'second\nline\n');
+    assert.equal((await replay(file, { callIndex: 1, step: 1, attempt: 1 })).text, 'second\nline\n');
     await writeFile(file, 'replies: [changed]\n');
     await utimes(file, new Date(), new Date(Date.now() + 5000));
-    assert.equal((await replay(file, 0)).text, 'changed');
+    assert.equal((await replay(file, { callIndex: 0 })).text, 'changed');
   });
 
-  void it('fails with a non-retryable ReplayExhausted past the last reply', async () => {
+  void it('fails with a non-retryable ReplayExhausted past the last reply or step', async () => {
     const file = path.join(dir, 'short.json');
     await writeFile(file, JSON.stringify({ replies: ['only'] }));
-    const failure = await failureOf(replay(file, 1));
+    const failure = await failureOf(replay(file, { callIndex: 1, step: 2 }));
     assert.equal(failure.type, ModelFailureType.ReplayExhausted);
     assert.equal(failure.nonRetryable, true);
-    assert.match(failure.message, /1 recorded replies; call 2/);
+    assert.match(failure.message, /1 recorded replies; call 2 is past the end/);
+
+    const traj = await writeTrajectory('one-step.traj', [{ action: 'ls', response: 'DISCUSSION\nlist\n```\nls\n```' }]);
+    const pastSteps = await failureOf(replay(traj, { step: 2, callIndex: 0 }));
+    assert.equal(pastSteps.type, ModelFailureType.ReplayExhausted);
+    assert.match(pastSteps.message, /1 recorded steps; step 2 is past the end/);
   });
 
   void it('fails with a non-retryable ReplayUnreadable naming the path and the problem', async () => {
@@ -341,15 +384,15 @@ describe('replay provider', () => {
 
     const broken = path.join(dir, 'broken.traj');
     await writeFile(broken, '{"trajectory": [');
-    assert.match((await failureOf(replay(broken, 0))).message, /neither JSON nor YAML/);
+    assert.match((await failureOf(replay(broken, {}))).message, /neither JSON nor YAML/);
 
     const wrong = path.join(dir, 'wrong.json');
     await writeFile(wrong, JSON.stringify({ trajectory: [{ action: 'ls' }] }));
-    assert.match((await failureOf(replay(wrong, 0))).message, /trajectory\.0\.response/);
+    assert.match((await failureOf(replay(wrong, {}))).message, /trajectory\.0\.response/);
 
     const other = path.join(dir, 'other.yaml');
     await writeFile(other, 'steps: []\n');
-    assert.match((await failureOf(replay(other, 0))).message, /expected an MLGym trajectory/);
+    assert.match((await failureOf(replay(other, {}))).message, /expected an MLGym trajectory/);
   });
 });
 
