@@ -250,6 +250,8 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     const formatErrors: { replyKey: string; error: string }[] = [];
     let action: string | undefined;
     let exit: ExitReason | undefined;
+    // The activity appended the step's reply (or MLGym's exit record) to the transcript.
+    let appended = false;
     for (let attempt = 0; action === undefined; attempt++) {
       const reply = await askModel(step, {
         episodeId: input.episodeId,
@@ -259,7 +261,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
         costSoFarUsd: progress.costUsd,
         step,
         attempt,
-        lastRequery: attempt === limits.max_format_retries,
+        lastRequery: attempt > 0 && attempt === limits.max_format_retries,
         callIndex: progress.modelCalls,
         transcriptLength: progress.transcriptLength,
         historyObservations: limits.history_observations,
@@ -270,11 +272,20 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       progress.costUsd += reply.costUsd;
       progress.usage.inputTokens += reply.usage.inputTokens;
       progress.usage.outputTokens += reply.usage.outputTokens;
-      if (reply.kind === 'format_error') formatErrors.push({ replyKey: reply.replyKey, error: reply.error });
-      else if (reply.kind === 'action') ({ action, exit } = reply);
-      else ({ action, exit } = { action: 'exit_context', exit: 'exit_context' as const });
+      if (reply.kind === 'action') {
+        action = reply.action;
+        exit = reply.exit;
+        appended = true;
+      } else if (reply.kind === 'context_exceeded') {
+        action = exit = 'exit_context';
+      } else if (attempt >= limits.max_format_retries) {
+        // Without re-queries (max_format_retries 0) the first malformed reply ends the episode.
+        action = exit = 'exit_format';
+      } else {
+        formatErrors.push({ replyKey: reply.replyKey, error: reply.error });
+      }
     }
-    progress.transcriptLength += 1;
+    if (appended) progress.transcriptLength += 1;
     progress.step = step;
     progress.lastAction = preview(action, 200);
     if (step > limits.max_steps) return 'max_steps';

@@ -94,6 +94,15 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
     assert.equal(traj.info.model_stats.api_calls, 4);
   });
 
+  test('without re-queries (max_format_retries 0) the first malformed reply ends the episode', async () => {
+    const start = h.llm.requests.length;
+    h.llm.script('no command here');
+    const result = await runEpisode(h, h.input({ limits: { max_format_retries: 0 } }));
+    assert.equal(result.exitStatus, 'autosubmission (exit_format)');
+    assert.equal(requestsSince(start).length, 1);
+    assert.deepEqual(result.score, { Score: -4 });
+  });
+
   test('a reply without DISCUSSION, and a malformed edit, each use a step as in MLGym', async () => {
     h.llm.script('```\necho 6 > answer.txt\n```', reply('edit 1:1\n9'), reply('submit'));
     const result = await runEpisode(h, h.input({}));
