@@ -42,7 +42,7 @@ export const resumeSignal = defineSignal('resume');
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const raiseLimitsSignal = defineSignal<[Partial<Pick<EpisodeLimits, 'max_steps' | 'cost_limit_usd'>>]>('raiseLimits');
 
-const NON_RETRYABLE = ['ContextWindowExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'ModelConfigInvalid', 'TaskInvalid', 'ResumePointInvalid'];
+const NON_RETRYABLE = ['ContextWindowExceeded', 'CostLimitExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'ModelConfigInvalid', 'TaskInvalid', 'ResumePointInvalid'];
 
 const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode, loadResumePoint, recordObservation } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5 minutes',

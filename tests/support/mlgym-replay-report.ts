@@ -3,9 +3,9 @@ import type { RunVerdict } from './mlgym-verdict';
 
 /**
  * The replay of MLGym's published runs as text: one table row per run (`obs diffs`: steps whose
- * observation differs from MLGym's), the count that matches, then
- * for every miss why, and where our observations first left MLGym's; then the starter files rebuilt
- * from the runs' own views and the time the evaluations took.
+ * observation differs from MLGym's), the count that matches, for every miss why and where our
+ * observations first left MLGym's, the starter files rebuilt from the runs' own views, where our
+ * episodes' artifacts are, and the time the evaluations took.
  */
 
 const score = (value: number | undefined): string => (value === undefined ? '-' : value.toFixed(4));
