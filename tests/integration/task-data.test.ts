@@ -58,8 +58,10 @@ for (const [runtime, validateSplit] of [['docker', 'test'], ['local', 'validatio
   test(`${runtime}: the sandbox reads data/ but not the answers; validate scores ${validateSplit}, submit scores test`, async (t) => {
     if (runtime === 'docker' && !docker.ok) return t.skip(docker.reason);
     const traj = path.join(mkdtempSync(path.join(tmpdir(), 'mlgym-traj-')), 'lookup.traj');
+    // `ls data/`: with MLGym's `ls -F` alias, `ls data` shows the local runtime's symlink itself. The
+    // search of the whole filesystem matters in Docker only (the local runtime is not isolated).
     const steps = [
-      'ls data; find / -name "*_labels.csv" 2>/dev/null | wc -l',
+      runtime === 'docker' ? 'ls data/; find / -name "*_labels.csv" 2>/dev/null | wc -l' : 'ls data/',
       'touch data/mine.csv 2>&1 || echo data is read-only',
       'python3 predict.py',
       'validate',
