@@ -207,13 +207,13 @@ describe('the results.json finishEpisode writes', () => {
       { kind: 'submit', step: 3, metrics: { Score: -1 }, split: 'test' },
     ];
     const { results, traj } = await finish([{ model: acted('validate') }, { model: acted('validate') }, { model: acted('submit') }], { exitStatus: 'submitted', evaluations });
-    assert.deepEqual(results, { agent: [{ Score: -2 }, { Score: -1 }], baseline: { Score: -4 }, evaluations, exit_status: 'submitted' });
+    assert.deepEqual(results, { agent: [{ Score: -2 }, { Score: -1 }], baseline: { Score: -4 }, evaluations, exit_status: 'submitted', integrity: 'trusted' });
     assert.deepEqual(traj.info.score, results.agent, 'MLGym writes info.score as results.json agent');
   });
 
   test('a task without a baseline gets no baseline key (MLGym\'s readers skip a missing one, not a null)', async () => {
     const { results, traj } = await finish([{ model: acted('submit') }], { exitStatus: 'submission_not_found (submit)', task: { ...task, baseline_scores: [] } });
-    assert.deepEqual(results, { agent: [], evaluations: [], exit_status: 'submission_not_found (submit)' });
+    assert.deepEqual(results, { agent: [], evaluations: [], exit_status: 'submission_not_found (submit)', integrity: 'trusted' });
     assert.equal(traj.info.submission, null);
   });
 });
