@@ -4,6 +4,8 @@ import type { TranscriptMessage } from '../lib/history';
 import type { SnapshotReport } from '../lib/snapshot';
 import type { SupersededRuns } from './snapshot';
 import type { TaskConfig } from '../lib/task-config';
+import { exitReasonOf } from '../lib/exit-status';
+import { exitObservation } from '../lib/mlgym-env';
 import { artifacts } from './context';
 import { readTranscript } from './transcript';
 import { tryGetJson } from './artifacts/store';
@@ -152,13 +154,7 @@ function exitStep(steps: StepRecords[], input: FinishInput): { step: number; obs
   const reason = exitReasonOf(input.exitStatus);
   if (!last || last.step !== input.steps || reason === undefined) return undefined;
   if (last.exec && reason !== 'submit') return undefined;
-  return { step: last.step, observation: `Exited (${reason})` };
-}
-
-/** The exit reason inside an exit status (see lib/exit-status.ts): `submitted` is a submit. */
-function exitReasonOf(exitStatus: string): string | undefined {
-  if (exitStatus === 'submitted') return 'submit';
-  return /^(?:autosubmission|submission_not_found|evaluation_format_error) \((.+)\)$/.exec(exitStatus)?.[1];
+  return { step: last.step, observation: exitObservation(reason) };
 }
 
 /**

@@ -8,3 +8,9 @@ export function exitStatus(reason: ExitReason, outcome: SubmissionOutcome): stri
   if (outcome === 'evaluation_error') return `evaluation_format_error (${reason})`;
   return reason === 'submit' ? 'submitted' : `autosubmission (${reason})`;
 }
+
+/** The exit reason inside an exit status, the inverse of exitStatus: `submitted` is a submit. */
+export function exitReasonOf(status: string): string | undefined {
+  if (status === 'submitted') return 'submit';
+  return /^(?:autosubmission|submission_not_found|evaluation_format_error) \((.+)\)$/.exec(status)?.[1];
+}

@@ -33,7 +33,7 @@ import { preview } from '../lib/truncate';
 import { parseAgentCommand } from '../lib/agent-commands';
 import { blockingReason } from '../lib/failures';
 import { snapshotExcludes, snapshotSettings } from '../lib/snapshot';
-import { isMalformedEdit, isTrainingCommand, MALFORMED_EDIT_OBSERVATION, NO_OUTPUT_TIMEOUT_SEC } from '../lib/mlgym-env';
+import { isTrainingCommand, NO_OUTPUT_TIMEOUT_SEC } from '../lib/mlgym-env';
 
 export const statusQuery = defineQuery<EpisodeStatus>('status');
 export const pauseSignal = defineSignal('pause');
@@ -304,9 +304,8 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       });
       progress.transcriptLength = recorded.transcriptLength;
     };
-    if (isMalformedEdit(action.trim())) {
-      await refuse(MALFORMED_EDIT_OBSERVATION);
-    } else if (command.kind === 'submit') {
+    // A refused action (MLGym's malformed edit among them) is answered without running anything.
+    if (command.kind === 'submit') {
       return 'submit';
     } else if (command.kind === 'validate') {
       await evaluate('validate', true);
