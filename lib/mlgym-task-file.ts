@@ -95,12 +95,17 @@ const RULES: Record<MlgymEntrypoint, EntrypointRules> = {
     command: (evaluator) => `python ${evaluator} --config_fname "$(find . -type f -name '*.yaml' | head -n 1)"`,
   },
   // MLGym runs the evaluator under torchrun, one process per GPU, on whatever model files the
-  // agent saved (it imports the agent's model code). Without GPUs one process: MLGym would start none.
+  // agent saved (it imports the agent's model code). Up to one GPU, one process started directly
+  // with the environment torchrun gives its only worker: the torchrun of Debian's torch 1.13 (our
+  // default CPU image) fails on Python 3.11 before it starts anything.
   LMSubmissionTasks: {
     kind: 'workspace',
     integrity: 'mlgym-evaluator',
     submission: () => '.',
-    command: (evaluator, gpus) => `python -m torch.distributed.run --standalone --nproc_per_node=${Math.max(gpus, 1)} ${evaluator}`,
+    command: (evaluator, gpus) =>
+      gpus > 1
+        ? `python -m torch.distributed.run --standalone --nproc_per_node=${gpus} ${evaluator}`
+        : `env RANK=0 LOCAL_RANK=0 GROUP_RANK=0 WORLD_SIZE=1 LOCAL_WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 python ${evaluator}`,
   },
 };
 

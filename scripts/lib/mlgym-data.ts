@@ -2,6 +2,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs
 import path from 'node:path';
 import YAML from 'yaml';
 import { COMPLETE_MARKER, dataLocation, dataRoot, dataVariant } from '../../activities/sandbox/task-data';
+import { hubNamesLoaded } from '../../lib/hub-names';
 import { MlgymFileProblem } from '../../lib/mlgym-task-file';
 import { DatasetConfig } from '../../lib/task-config';
 import { buildOnce } from './build-once';
@@ -56,8 +57,11 @@ export function readDatasetConfig(configsDir: string, rel: string): DatasetConfi
 /**
  * Decides where a dataset comes from, checking it can exist before anything is written.
  * `ours` is the id of our task of the same id, when we ship one (a hint for missing data).
+ * A Hub dataset that no code loads by that name is only documentation in MLGym (its code loads
+ * another name, as MNLI's `nyu-mll/multi_nli` against `load_dataset("multi_nli")`): served when a
+ * copy is there, otherwise left out (undefined).
  */
-export function planDataset(checkout: string, rel: string, dataset: DatasetConfig, ours: string | undefined): DataPlan {
+export function planDataset(checkout: string, rel: string, dataset: DatasetConfig, ours: string | undefined, loadedByCode: Set<string>): DataPlan | undefined {
   const dir = path.join(checkout, dataset.data_path);
   if (dataset.is_local) {
     if (isDirectory(dir)) return { kind: 'folder', dataset, dir };
@@ -67,6 +71,7 @@ export function planDataset(checkout: string, rel: string, dataset: DatasetConfi
     throw new MlgymFileProblem('dataset_configs', `${rel} puts the dataset "${dataset.name}" in ${dir}, which does not exist (MLGym does not ship it)${instead}`);
   }
   if (isDirectory(dir)) return { kind: 'hub-folder', dataset, dir };
+  if (!loadedByCode.has(dataset.data_path)) return undefined;
   const copyHint = `put the dataset's files in ${dir}`;
   const preparer = PREPARED_BY_OURS[dataset.data_path];
   if (!preparer) {
@@ -79,6 +84,43 @@ export function planDataset(checkout: string, rel: string, dataset: DatasetConfi
     throw new MlgymFileProblem('dataset_configs', `${rel} names the Hugging Face dataset ${dataset.data_path}, which runs offline from a local copy: run \`${prepare}\` (MLGYM_DATA=${variant}), or ${copyHint}`);
   }
   return { kind: 'hub-prepared', dataset, preparedDir: prepared.dir };
+}
+
+/** One Python file of the task, read for the Hub names it loads. */
+export interface TaskCode {
+  /** Its path in the checkout, as the task file names it. */
+  rel: string;
+  source: string;
+  /** MLGym's evaluator: what it loads must be here, or no evaluation can run offline. */
+  evaluator: boolean;
+}
+
+/**
+ * The Hub datasets and models the task's code loads by a name no dataset config covers (MNLI's
+ * evaluator: `multi_nli`, `bert-base-uncased`), served from a folder of that name in the checkout,
+ * as save_pretrained / the Hub's repository lay them out. The evaluator's must exist, except a
+ * model the task description names: the agent makes it. Others missing are said in `missing`.
+ */
+export function planNamedHubCopies(checkout: string, code: TaskCode[], covered: Set<string>, description: string): { placed: PlacedData[]; missing: string[] } {
+  const placed = new Map<string, PlacedData>();
+  const missing: string[] = [];
+  for (const { rel, source, evaluator } of code) {
+    const names = hubNamesLoaded(source);
+    const loads = [...names.datasets.map((name) => ({ name, what: 'dataset' })), ...names.models.map((name) => ({ name, what: 'model' }))];
+    for (const { name, what } of loads) {
+      if (covered.has(name) || placed.has(name)) continue;
+      const dir = path.join(checkout, name);
+      if (isDirectory(dir)) {
+        placed.set(name, { workspacePath: name, hostDir: dir });
+        continue;
+      }
+      if (what === 'model' && description.includes(name)) continue;
+      const line = `${rel} loads the Hugging Face ${what} ${name}, which runs offline from a local copy: put it in ${dir}`;
+      if (evaluator) throw new MlgymFileProblem('evaluation_paths', line);
+      missing.push(line);
+    }
+  }
+  return { placed: [...placed.values()], missing };
 }
 
 /** Makes the planned data (once per content) and says where it goes in the workspace. */

@@ -1,13 +1,14 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { baseName, checkMlgymTask, convertMlgymTask, entrypointRules, MlgymFileProblem, parseMlgymTaskFile } from '../../lib/mlgym-task-file';
 import type { TaskConfig } from '../../lib/task-config';
 import { buildOnce } from './build-once';
 import { contentHash } from './content-hash';
-import { answerFiles, GENERIC_IMAGE, placeDataset, planDataset, readDatasetConfig } from './mlgym-data';
+import { hubNamesLoaded } from '../../lib/hub-names';
+import { answerFiles, GENERIC_IMAGE, placeDataset, planDataset, planNamedHubCopies, readDatasetConfig, type TaskCode } from './mlgym-data';
 import { ensureRequirementsImage } from './mlgym-image';
-import { UsageError } from './output';
+import { say, UsageError } from './output';
 import { STATE_DIR } from './settings';
 
 /**
@@ -48,28 +49,34 @@ function importTask(file: string, raw: unknown, ours: TaskConfig | undefined): s
   const configsDir = path.dirname(path.dirname(file));
   const checkout = path.dirname(configsDir);
 
+  const starterSources = mlgym.starter_code.map((rel) => path.join(checkout, rel));
+  const code = readTaskCode(checkout, starterSources.filter((source) => existsSync(source)), new Set(mlgym.evaluation_paths.map(baseName)));
+  const loadedByCode = new Set(code.flatMap(({ source }) => hubNamesLoaded(source).datasets));
+
   // In MLGym's order: datasets, requirements, then the files to copy.
-  const plans = mlgym.dataset_configs.map((rel) => planDataset(checkout, rel, readDatasetConfig(configsDir, rel), ours?.id));
+  const datasetConfigs = mlgym.dataset_configs.map((rel) => ({ rel, dataset: readDatasetConfig(configsDir, rel) }));
+  const plans = datasetConfigs.flatMap(({ rel, dataset }) => planDataset(checkout, rel, dataset, ours?.id, loadedByCode) ?? []);
   if (plans.filter((p) => p.kind === 'folder' || p.kind === 'split').length > 1) {
     throw new MlgymFileProblem('dataset_configs', 'more than one local dataset: MLGym would copy them all into data/, which this harness does not');
   }
   const requirements = mlgym.use_generic_conda ? undefined : path.join(checkout, mlgym.requirements_path ?? '');
   if (requirements && !existsSync(requirements)) throw new MlgymFileProblem('requirements_path', `${mlgym.requirements_path} not found in the MLGym checkout (${requirements})`);
-  const starterSources = mlgym.starter_code.map((rel) => {
-    const source = path.join(checkout, rel);
-    if (!existsSync(source)) throw new MlgymFileProblem('starter_code', `${rel} not found in the MLGym checkout (${source})`);
-    return source;
+  starterSources.forEach((source, i) => {
+    if (!existsSync(source)) throw new MlgymFileProblem('starter_code', `${mlgym.starter_code[i]} not found in the MLGym checkout (${source})`);
   });
   checkMlgymTask(mlgym, starterSources.map(baseName), ours);
+  const covered = new Set(datasetConfigs.map(({ dataset }) => dataset.data_path));
+  const named = planNamedHubCopies(checkout, code, covered, mlgym.description);
 
   // The file can run: make what it needs, each once.
-  const placed = plans.map(placeDataset);
+  named.missing.forEach((line) => say(`note: ${line}`));
+  const placed = [...plans.map(placeDataset), ...named.placed];
   const image = requirements ? ensureRequirementsImage(requirements) : GENERIC_IMAGE;
   const config = convertMlgymTask({
     mlgym,
     file,
     starter: starterSources.map(baseName),
-    datasets: plans.map((p) => p.dataset),
+    datasets: datasetConfigs.map(({ dataset }) => dataset),
     ours,
     image,
     hubFolders: placed.filter((p) => p.workspacePath !== 'data').map((p) => p.workspacePath),
@@ -92,6 +99,15 @@ function importTask(file: string, raw: unknown, ours: TaskConfig | undefined): s
     writeFileSync(path.join(staging, 'task.yaml'), taskYaml);
   });
   return path.join(target, 'task.yaml');
+}
+
+/** The Python files the task brings (folders walked), marked when they are MLGym's evaluator. */
+function readTaskCode(checkout: string, sources: string[], evaluators: Set<string>): TaskCode[] {
+  const files = (source: string): string[] =>
+    statSync(source).isDirectory() ? readdirSync(source).flatMap((name) => files(path.join(source, name))) : source.endsWith('.py') ? [source] : [];
+  return sources.flatMap((source) =>
+    files(source).map((file) => ({ rel: path.relative(checkout, file), source: readFileSync(file, 'utf8'), evaluator: evaluators.has(baseName(source)) })),
+  );
 }
 
 /** Copies keep the checkout's modes; a read-only one could not be removed again by a user who is not root. */

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { dataRoot, prepareTaskData } from '../../activities/sandbox/task-data';
 import type { Evaluation } from '../../lib/episode';
 import { loadTask, type LoadedTask } from '../../scripts/lib/tasks';
+import { runOffline } from '../../scripts/lib/docker-cli';
 import { REPO_ROOT } from '../../scripts/lib/settings';
 import { ensureDocker } from '../support/docker';
 import { reply, runEpisode, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
@@ -114,7 +115,7 @@ const REFUSED: Record<string, RegExp> = {
   '3SATTime': /dataset_configs: datasets\/3SAT\.yaml puts the dataset .* which does not exist \(MLGym does not ship it\); our task 3SATTime prepares its data: run it with --task 3SATTime$/,
   imageCaptioningCOCO: /dataset_configs: datasets\/coco\.yaml .*run it with --task imageCaptioningCOCO$/,
   languageModelingFineWeb: /dataset_configs: datasets\/fineWeb\.yaml .*run it with --task languageModelingFineWeb$/,
-  naturalLanguageInferenceMNLI: /dataset_configs: datasets\/mnli\.yaml names the Hugging Face dataset nyu-mll\/multi_nli, which runs offline from a local copy/,
+  naturalLanguageInferenceMNLI: /evaluation_paths: data\/bertMNLI\/evaluate\.py loads the Hugging Face dataset multi_nli, which runs offline from a local copy: put it in .*\/multi_nli$/,
   regressionHousePrice: /dataset_configs: datasets\/housePrice\.yaml not found/,
   regressionHousingPrice: /task_entrypoint: unknown task class "BaseMLTask"/,
 };
@@ -249,5 +250,42 @@ test('rlMountainCarContinuous: a checkpoint submission in its requirements image
   // The first validate, before any checkpoint existed, found nothing to score.
   assert.doesNotMatch(observations(result.trajectoryPath)[0], /Reward Mean/);
   // The results say which code scored the run.
+  assert.equal(JSON.parse(readFileSync(result.resultsPath, 'utf8')).integrity, 'mlgym-evaluator');
+});
+
+test("naturalLanguageInferenceMNLI: MLGym's evaluator scores the saved model folder, with the Hub copies it loads by name", async (t) => {
+  if (!needsMlgym(t)) return;
+  // MLGym's MNLI files in a checkout of their own, beside which the Hub copies go.
+  const checkout = path.join(scratch, 'mnli-checkout');
+  for (const rel of ['configs/tasks/naturalLanguageInferenceMNLI.yaml', 'configs/datasets/mnli.yaml', 'data/bertMNLI']) {
+    cpSync(path.join(MLGYM_CHECKOUT, rel), path.join(checkout, rel), { recursive: true });
+  }
+  const file = path.join(checkout, 'configs/tasks/naturalLanguageInferenceMNLI.yaml');
+  assert.throws(() => loadTask(file), /: evaluation_paths: .*evaluate\.py loads the Hugging Face dataset multi_nli, .*put it in .*mnli-checkout\/multi_nli$/);
+  const made = runOffline({
+    image: 'mlgym/task-ml:latest',
+    binds: [`${checkout}:/out`, `${path.join(REPO_ROOT, 'tests/fixtures/hub-copies')}:/fixture:ro`],
+    workdir: '/out',
+    command: ['python3', '/fixture/make-mnli-copies.py', '/out'],
+  });
+  assert.equal(made.status, 0, made.stderr);
+
+  const task = loadTask(file);
+  assert.deepEqual(task.config.evaluator_support_paths?.slice().sort(), ['bert-base-uncased', 'multi_nli']);
+  assert.equal(task.config.integrity, 'mlgym-evaluator');
+  // A classifier that always answers "neutral" (label 1), fine-tuned from the local bert-base-uncased.
+  const neutral = [
+    'import torch',
+    'from transformers import BertForSequenceClassification',
+    'model = BertForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=3)',
+    'model.classifier.weight.data.zero_()',
+    'model.classifier.bias.data = torch.tensor([0.0, 5.0, 0.0])',
+    'model.save_pretrained("bert_mnli_model")',
+  ];
+  const result = await replay(task, 'mnli', [writeFileCommand('neutral.py', neutral), 'python neutral.py', 'ls bert_mnli_model', 'validate', 'submit']);
+  assert.equal(result.exitStatus, 'submitted');
+  assert.match(observations(result.trajectoryPath)[2], /config\.json\s+model\.safetensors/);
+  // A quarter of the local validation_matched split is neutral: MLGym's evaluator read it, and our model.
+  assert.deepEqual(scores(result.evaluations, 'validation_accuracy'), [['validate', 25], ['submit', 25]]);
   assert.equal(JSON.parse(readFileSync(result.resultsPath, 'utf8')).integrity, 'mlgym-evaluator');
 });

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
+import YAML from 'yaml';
 import { parentImageFor, parseRequirements, requirementsToInstall } from '../../lib/mlgym-requirements';
 import { convertMlgymTask, MlgymFileProblem, parseMlgymTaskFile } from '../../lib/mlgym-task-file';
 import { TaskConfig } from '../../lib/task-config';
+import { REPO_ROOT } from '../../scripts/lib/settings';
 
 /** MLGym's RL requirements file (data/rlMountainCarContinuous/requirements.txt). */
 const RL_REQUIREMENTS = 'jax[cuda12]\ngymnax\nflax\noptax\ntqdm\nnumpy\ntensorflow_probability\ndotmap';
@@ -31,9 +35,9 @@ const GAME = {
   evaluation_paths: ['evaluate.py'],
 };
 
-const convert = (raw: Record<string, unknown>, starter: string[]) =>
+const convert = (raw: Record<string, unknown>, starter: string[], ours?: TaskConfig) =>
   TaskConfig.parse(
-    convertMlgymTask({ mlgym: parseMlgymTaskFile(raw), file: '/x/configs/tasks/t.yaml', starter, datasets: [], ours: undefined, image: 'img', hubFolders: [], hiddenFiles: [] }),
+    convertMlgymTask({ mlgym: parseMlgymTaskFile(raw), file: '/x/configs/tasks/t.yaml', starter, datasets: [], ours, image: 'img', hubFolders: [], hiddenFiles: [] }),
   );
 
 test("each of MLGym's task classes: its submission, MLGym's evaluation command, what the score is worth", () => {
@@ -52,7 +56,11 @@ test("each of MLGym's task classes: its submission, MLGym's evaluation command, 
   assert.match(rl.evaluation_command, /^python evaluate\.py --config_fname "\$\(find \. -type f -name '\*\.yaml' \| head -n 1\)"$/);
   const lm = convert({ ...GAME, task_entrypoint: 'LMSubmissionTasks', baseline_paths: ['baseline.py'], baseline_scores: [{ val_loss: 4 }] }, ['baseline.py', 'evaluate.py']);
   assert.deepEqual([lm.submission_kind, lm.metric.direction], ['workspace', 'min']);
-  assert.match(lm.evaluation_command, /--nproc_per_node=1 evaluate\.py$/);
+  // One process needs no launcher, only the environment torchrun would give it; two GPUs get torchrun.
+  assert.match(lm.evaluation_command, /^env RANK=0 .*WORLD_SIZE=1 .*python evaluate\.py$/);
+  const mnli = TaskConfig.parse(YAML.parse(readFileSync(path.join(REPO_ROOT, 'tasks/naturalLanguageInferenceMNLI/task.yaml'), 'utf8')));
+  const lmOnTwoGpus = convert({ ...GAME, task_entrypoint: 'LMSubmissionTasks', baseline_paths: [] }, ['evaluate.py'], { ...mnli, resources: { ...mnli.resources, gpus: 2 } });
+  assert.match(lmOnTwoGpus.evaluation_command, /^python -m torch\.distributed\.run --standalone --nproc_per_node=2 evaluate\.py$/);
   // MLGym's default class when a file names none is CSVSubmissionTasks.
   const noEntrypoint: Record<string, unknown> = { ...GAME };
   delete noEntrypoint.task_entrypoint;
