@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { episodeKeys } from '../lib/artifact-keys';
 import type { ModelParams, Usage } from '../lib/episode';
 import { type HistoryProcessor, processHistory } from '../lib/history';
@@ -13,6 +12,7 @@ import type { ChatMessage } from './model/provider';
 import { createProvider } from './model/providers';
 import { readTranscript, writeMessage } from './transcript';
 import type { CallRecord, ModelCallRecord } from './finish';
+import { FailureType, hasFailureType } from '../lib/failures';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -106,9 +106,9 @@ export async function callModel(input: CallModelInput): Promise<CallModelResult>
       attempt: input.attempt,
     });
   } catch (err) {
-    if (err instanceof ApplicationFailure && err.type === 'ContextWindowExceeded') return exitStep('exit_context', noBill, CONTEXT_EXIT, CONTEXT_EXIT);
+    if (hasFailureType(err, FailureType.ContextWindowExceeded)) return exitStep('exit_context', noBill, CONTEXT_EXIT, CONTEXT_EXIT);
     // A replayed run that ended on its budget: the recorded step's exit, free like every replayed call.
-    if (err instanceof ApplicationFailure && err.type === 'CostLimitExceeded') return exitStep('exit_cost', noBill, COST_EXIT, COST_EXIT);
+    if (hasFailureType(err, FailureType.CostLimitExceeded)) return exitStep('exit_cost', noBill, COST_EXIT, COST_EXIT);
     throw err;
   } finally {
     clearInterval(beat);

@@ -11,7 +11,8 @@ import { artifacts } from './context';
 import { runTrustedEvaluation } from './sandbox/evaluation-context';
 import { copySubmissionOut } from './sandbox/submission';
 import { currentState } from './sandbox/detached';
-import { runtimeFor, taskData } from './sandbox-lifecycle';
+import { runtimeFor } from './sandbox-lifecycle';
+import { ensureTaskData } from './sandbox/task-data';
 import { writeMessage } from './transcript';
 import type { ExecRecord } from './finish';
 
@@ -68,7 +69,7 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
         taskDir: input.taskDir,
         submission,
         timeoutSec: input.task.training_timeout,
-        data: await taskData(input.task, input.taskDir, input.handle.runtime),
+        data: await ensureTaskData(input.task, input.taskDir, input.handle.runtime),
         split,
       });
     } finally {

@@ -8,6 +8,8 @@ import { artifacts } from './context';
 import type { ArtifactStore } from './artifacts/store';
 import { tryGetJson } from './artifacts/store';
 import type { CallRecord, ExecRecord, ModelCallRecord } from './finish';
+import { mapLimited } from './async';
+import { FailureType } from '../lib/failures';
 
 export interface LoadResumePointInput {
   episodeId: string;
@@ -18,16 +20,10 @@ export interface LoadResumePointInput {
 export type ResumePoint = Omit<EpisodeProgress, 'sandbox' | 'limits'>;
 
 /** Resuming cannot work from this step (not completed, records missing): retrying will not help. */
-export const RESUME_POINT_INVALID = 'ResumePointInvalid';
+const invalid = (message: string) => ApplicationFailure.create({ type: FailureType.ResumePointInvalid, message, nonRetryable: true });
 
-const invalid = (message: string) => ApplicationFailure.create({ type: RESUME_POINT_INVALID, message, nonRetryable: true });
-
-/** Reads up to `concurrency` keys at a time, in order. */
-async function readAll<K, T>(keys: K[], read: (key: K) => Promise<T>, concurrency = 32): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < keys.length; i += concurrency) out.push(...(await Promise.all(keys.slice(i, i + concurrency).map(read))));
-  return out;
-}
+/** Reads up to 32 keys at a time, in order. */
+const readAll = <K, T>(keys: K[], read: (key: K) => Promise<T>): Promise<T[]> => mapLimited(keys, 32, read);
 
 /**
  * Rebuilds what the workflow carried at the end of step `fromStep` from the artifacts its steps

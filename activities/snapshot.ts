@@ -29,6 +29,7 @@ import { fileEntry } from './sandbox/entries';
 import { toolsDir } from './sandbox/paths';
 import type { FileToCopy, SandboxRuntime } from './sandbox/runtime';
 import { prepareSandbox, runtimeFor } from './sandbox-lifecycle';
+import { FailureType } from '../lib/failures';
 
 /** Bytes copied into a sandbox per archive when restoring (Docker's putArchive takes one tar each). */
 const RESTORE_BATCH_BYTES = 64 * 1024 * 1024;
@@ -276,7 +277,7 @@ export async function restoreSandbox(input: RestoreSandboxInput): Promise<Restor
   const manifest = await tryGetJson<SnapshotManifest>(store, episodeKeys(input.episodeId).snapshotManifest(input.snapshotStep));
   if (!manifest) {
     throw ApplicationFailure.create({
-      type: 'ResumePointInvalid',
+      type: FailureType.ResumePointInvalid,
       message: `the workspace snapshot of step ${input.snapshotStep} of ${input.episodeId} is missing from the artifact store`,
       nonRetryable: true,
     });

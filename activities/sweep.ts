@@ -2,7 +2,9 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { EpisodeResult, EpisodeStatus } from '../lib/episode';
 import { SA } from '../lib/search-attributes';
-import { outcomeOf, rootCause, type CellSurvey, type ClosedEpisode, type CellOutcome } from '../lib/sweep';
+import { mapLimited, settleWithin } from './async';
+import { rootCause } from '../lib/failures';
+import { outcomeOf, type CellSurvey, type ClosedEpisode, type CellOutcome } from '../lib/sweep';
 import { attemptId } from '../lib/sweep-spec';
 import { cancelSignal, statusQuery } from '../workflows/episode';
 import { writeSweepReport } from './report';
@@ -122,7 +124,8 @@ export async function inspectEpisode(client: Client, episodeId: string): Promise
   const recordedCost = Number(description.typedSearchAttributes.get(SA.cost) ?? 0);
   const status = description.status.name;
   if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') {
-    const live = await withTimeout(handle.query(statusQuery), 10_000).catch(() => undefined);
+    const settled = await settleWithin(handle.query(statusQuery), 10_000).catch(() => undefined);
+    const live = settled?.done ? settled.value : undefined;
     return { kind: 'running', costUsd: (live as EpisodeStatus | undefined)?.costUsd ?? recordedCost };
   }
   if (status === 'COMPLETED') {
@@ -162,27 +165,4 @@ async function episodeStartMs(client: Client, episodeId: string): Promise<number
   } catch {
     return undefined;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }

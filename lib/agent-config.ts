@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { HistoryProcessor } from './history';
 import { fieldNames, FormatSyntaxError, formatPython, pyStr } from './python-str';
-import { TaskConfig } from './task-config';
+import { issueField, TaskConfig } from './task-config';
 
 /** The reply parsers whose format (a discussion and a fenced command) the harness parses. */
 export const OUTPUT_PARSERS = ['MLGymThoughtActionParser', 'ThoughtActionParser'] as const;
@@ -131,7 +131,7 @@ export function parseAgentFile(raw: unknown): MlgymAgentFile {
   const parsed = MlgymAgentFile.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new AgentConfigError(issue.path.length ? issue.path.join('.') : '(top level)', issue.message);
+  throw new AgentConfigError(issueField(issue), issue.message);
 }
 
 /** Fields of the YAML this harness does not use (MLGym's tool scripts, state command, ...). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type DatasetConfig, type Integrity, type SubmissionKind, TaskConfig, type TaskConfigInput } from './task-config';
+import { type DatasetConfig, type Integrity, issueField, type SubmissionKind, TaskConfig, type TaskConfigInput } from './task-config';
 
 /**
  * MLGym's own task files (`<MLGym checkout>/configs/tasks/<x>.yaml`) as this harness runs them:
@@ -52,7 +52,7 @@ export function parseMlgymTaskFile(raw: unknown): MlgymTaskFile {
   const parsed = MlgymTaskFile.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new MlgymFileProblem(issue.path.length ? issue.path.join('.') : '(top level)', issue.message);
+    throw new MlgymFileProblem(issueField(issue), issue.message);
   }
   const file = parsed.data;
   if (!file.use_generic_conda && !file.requirements_path) {

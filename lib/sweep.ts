@@ -203,10 +203,3 @@ export function progressLine(status: Pick<SweepStatus, 'counts' | 'costUsd' | 'b
   const exhausted = status.budget.exhausted ? ` | ${status.budget.message ?? 'budget reached'}` : '';
   return `${c.completed + c.failed}/${c.total} done (${c.completed} completed, ${c.failed} failed), ${c.running} running${blocked ? ` (${blocked} blocked: see \`mlgym sweep status\`)` : ''}, ${c.pending} pending, spent $${status.costUsd.toFixed(4)}${budget}${exhausted}`;
 }
-
-/** The innermost message of a failure chain (workflow failed <- activity failed <- the real reason). */
-export function rootCause(err: unknown): string {
-  let current = err as Error;
-  while (current.cause instanceof Error) current = current.cause;
-  return String(current.message ?? current).split('\n')[0];
-}

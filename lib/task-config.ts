@@ -107,9 +107,17 @@ export const TaskConfig = z
 export type TaskConfig = z.infer<typeof TaskConfig>;
 export type TaskConfigInput = z.input<typeof TaskConfig>;
 
-/** Formats a zod error so each line names the bad field, e.g. `metric.direction: Invalid option`. */
-export function describeIssues(error: z.ZodError): string {
+/** The field a zod issue is about, as a user writes it: `models.1.temperature`. */
+export const issueField = (issue: z.core.$ZodIssue): string => (issue.path.length ? issue.path.join('.') : '(top level)');
+
+/**
+ * Formats a zod error so each line names the bad field, e.g. `metric.direction: Invalid option`;
+ * `limit` keeps the first issues only (1 for a one-line message).
+ */
+export function describeIssues(error: z.ZodError, limit = Infinity): string {
+  if (error.issues.length === 0) return 'unexpected shape';
   return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .slice(0, limit)
+    .map((issue) => `${issueField(issue)}: ${issue.message}`)
     .join('\n');
 }

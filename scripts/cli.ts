@@ -1,57 +1,41 @@
 import { ZodError } from 'zod';
-import { aupCommand } from './commands/aup';
-import { episodeCommand } from './commands/episode';
-import { exportCommand } from './commands/export';
-import { runCommand } from './commands/run';
-import { sandboxCommand } from './commands/sandbox';
-import { serverCommand } from './commands/server';
-import { sweepCommand } from './commands/sweep';
-import { tasksCommand } from './commands/tasks';
-import { workerCommand } from './commands/worker';
+import { commandHelp, topLevelHelp, wantsHelp } from './lib/help';
 import { say, UsageError } from './lib/output';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  server: serverCommand,
-  worker: workerCommand,
-  run: runCommand,
-  episode: episodeCommand,
-  sweep: sweepCommand,
-  sandbox: sandboxCommand,
-  tasks: tasksCommand,
-  aup: aupCommand,
-  export: exportCommand,
+type Command = (argv: string[]) => Promise<number>;
+
+// Loaded on use, so that `--help` and a mistyped command answer without loading the SDKs. require,
+// not import(): bin/mlgym.js registers tsx for CommonJS only.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, () => Command> = {
+  server: () => (require('./commands/server') as typeof import('./commands/server')).serverCommand,
+  worker: () => (require('./commands/worker') as typeof import('./commands/worker')).workerCommand,
+  run: () => (require('./commands/run') as typeof import('./commands/run')).runCommand,
+  episode: () => (require('./commands/episode') as typeof import('./commands/episode')).episodeCommand,
+  sweep: () => (require('./commands/sweep') as typeof import('./commands/sweep')).sweepCommand,
+  sandbox: () => (require('./commands/sandbox') as typeof import('./commands/sandbox')).sandboxCommand,
+  tasks: () => (require('./commands/tasks') as typeof import('./commands/tasks')).tasksCommand,
+  aup: () => (require('./commands/aup') as typeof import('./commands/aup')).aupCommand,
+  export: () => (require('./commands/export') as typeof import('./commands/export')).exportCommand,
 };
-
-const HELP = `mlgym: durable agent episodes for ML research tasks, on Temporal
-
-  mlgym server                         Temporal dev server (state in .mlgym/, UI on :8233)
-  mlgym worker                         a worker for all task queues
-  mlgym run --task <id|task.yaml> --model <provider:model> [--runs N] [--max-steps N]
-            [--cost-limit USD] [--runtime docker|local] [--wait] [--json]
-            [--agent-config <MLGym agent yaml>] [--validate-split test|validation] [--observation-chars N]
-  mlgym episode status|pause|resume|cancel <episodeId> [--from-step K]
-  mlgym sweep start <spec.yaml> [--wait] [--json]
-                                       start a sweep, or resume / extend it (same name: finished cells are kept)
-  mlgym sweep status <id> [--json]     cells done / running / failed, cost per cell, per model, in total
-  mlgym sweep retry <id> [--wait]      re-run only the failed cells, as new attempts
-  mlgym sweep report <id> [--out DIR]  report.json, report.md and report.html: scores, AUP, profiles, cost
-  mlgym tasks list | validate <path>
-  mlgym sandbox reap                   remove the sandboxes of closed episodes
-  mlgym aup --best best.csv --last last.csv [--lower-is-better "Task A,Task B"] [--json]
-                                       MLGym's AUP and ranks from best-attempt / best-submission score tables
-  mlgym export mlgym <episodeId|sweepId> --out DIR [--json]
-                                       finished episodes in MLGym's folder layout, for its analysis code and visualiser
-`;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === 'help') {
-    say(HELP);
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    // `mlgym help <command> [<subcommand>]` is `mlgym <command> [<subcommand>] --help`.
+    const help = name === 'help' && rest.length ? commandHelp(rest[0], rest.slice(1)) : topLevelHelp();
+    if (help === undefined) throw new UsageError(`unknown command "${rest[0]}"; run \`mlgym --help\``);
+    say(help);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}"; run \`mlgym --help\``);
-  return command(rest);
+  if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command "${name}"; run \`mlgym --help\``);
+  // Every command and subcommand answers --help (and -h) from one table, before anything runs.
+  if (wantsHelp(rest)) {
+    say(commandHelp(name, rest)!);
+    return 0;
+  }
+  return COMMANDS[name]()(rest);
 }
 
 main(process.argv.slice(2)).then(

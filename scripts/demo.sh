@@ -39,6 +39,6 @@ printf '%s\n' "${results[@]}" | node -e '
     console.log(`${e.task ?? e.episodeId}: ${e.exitStatus ?? e.status}  score ${JSON.stringify(e.score ?? null)}  best ${e.bestScore ?? "n/a"}  steps ${e.steps ?? "?"}  cost $${(e.costUsd ?? 0).toFixed(2)}`);
     console.log(`  ${e.uiLink}`);
   }
-  console.log("\nThe Temporal UI stays up at http://localhost:8233 (stop the server with: pkill -f \"temporal server start-dev\").");
+  console.log("\nThe Temporal UI stays up at http://localhost:8233 (stop the server with: npx mlgym server stop).");
 '
 exit $status

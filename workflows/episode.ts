@@ -31,7 +31,7 @@ import { isTestScore } from '../lib/episode';
 import { SA } from '../lib/search-attributes';
 import { preview } from '../lib/truncate';
 import { parseAgentCommand } from '../lib/agent-commands';
-import { blockingReason } from '../lib/failures';
+import { blockingReason, NON_RETRYABLE_TYPES } from '../lib/failures';
 import { snapshotExcludes, snapshotSettings } from '../lib/snapshot';
 import { isTrainingCommand, NO_OUTPUT_TIMEOUT_SEC } from '../lib/mlgym-env';
 
@@ -42,18 +42,16 @@ export const resumeSignal = defineSignal('resume');
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const raiseLimitsSignal = defineSignal<[Partial<Pick<EpisodeLimits, 'max_steps' | 'cost_limit_usd'>>]>('raiseLimits');
 
-const NON_RETRYABLE = ['ContextWindowExceeded', 'CostLimitExceeded', 'ProviderRejected', 'MissingApiKey', 'ReplayExhausted', 'ReplayUnreadable', 'ModelConfigInvalid', 'TaskInvalid', 'ResumePointInvalid'];
-
 const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode, loadResumePoint, recordObservation } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 const { callModel } = proxyActivities<typeof activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '30 seconds',
   // Provider outages are waited out; a rejected request fails fast (non-retryable types).
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({
@@ -61,14 +59,14 @@ const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({
   // On a cancel, wait until the command's process tree is killed before autosubmitting.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 /** Restoring a workspace copies its files back in: it may take a while, so it heartbeats. */
 const { restoreSandbox } = proxyActivities<typeof activities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 /**

@@ -20,13 +20,13 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { SweepActivities } from '../activities/sweep';
 import type { EpisodeInput } from '../lib/episode';
+import { rootCause } from '../lib/failures';
 import { SA } from '../lib/search-attributes';
 import {
   costTotals,
   countCells,
   episodeIdOf,
   outcomeOf,
-  rootCause,
   summarizeCell,
   type CellRecord,
   type CellSurvey,

@@ -1,7 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { describeZodError, malformedReply, sdkFailure, type CallContext } from './errors';
+import { malformedReply, sdkFailure, type CallContext } from './errors';
 import type { ChatMessage, Completion, CompletionRequest, ModelProvider } from './provider';
+import { describeIssues } from '../../lib/task-config';
 
 export const ANTHROPIC_KEY_ENV = 'ANTHROPIC_API_KEY';
 export const ANTHROPIC_BASE_URL_ENV = 'ANTHROPIC_BASE_URL';
@@ -89,7 +90,7 @@ export class AnthropicProvider implements ModelProvider {
       throw sdkFailure(err, Anthropic, ctx);
     }
     const reply = MessageReply.safeParse(raw);
-    if (!reply.success) throw malformedReply(ctx, describeZodError(reply.error));
+    if (!reply.success) throw malformedReply(ctx, describeIssues(reply.error, 1));
     const { content, usage } = reply.data;
     return {
       text: content.map((block) => block.text).join(''),

@@ -1,28 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-
-/**
- * Failure types thrown by model providers. Workflows and retry policies match on these names, so
- * they are the contract: retryable ones are left to Temporal's retry policy, the others end the call.
- */
-export const ModelFailureType = {
-  /** Overloaded, rate limited, down, unreachable or too slow: try again later. */
-  ProviderUnavailable: 'ProviderUnavailable',
-  /** The call succeeded but the reply cannot be used: a glitch worth one more try. */
-  ProviderMalformedReply: 'ProviderMalformedReply',
-  /** The prompt no longer fits: the episode ends as exit_context. */
-  ContextWindowExceeded: 'ContextWindowExceeded',
-  /** The provider says the episode's budget is spent (a replayed `exit_cost` step): the episode ends as exit_cost. */
-  CostLimitExceeded: 'CostLimitExceeded',
-  /** The server refused the request for good (bad key, unknown model, bad parameter). */
-  ProviderRejected: 'ProviderRejected',
-  MissingApiKey: 'MissingApiKey',
-  /** A model setting in the environment (e.g. the request timeout) is unusable. */
-  ModelConfigInvalid: 'ModelConfigInvalid',
-  ReplayExhausted: 'ReplayExhausted',
-  ReplayUnreadable: 'ReplayUnreadable',
-} as const;
-export type ModelFailureType = (typeof ModelFailureType)[keyof typeof ModelFailureType];
+import { FailureType } from '../../lib/failures';
 
 /** Who was called, for messages; `secrets` are values that must never appear in a message. */
 export interface CallContext {
@@ -119,7 +97,7 @@ export function failureFromFault(fault: ProviderFault, ctx: CallContext): Applic
     const message = fault.timedOut
       ? `no reply from ${ctx.spec} within the request timeout (MLGYM_MODEL_TIMEOUT_MS)`
       : `cannot reach ${ctx.spec}: ${redact(fault.message, ctx.secrets)}`;
-    return ApplicationFailure.create({ message, type: ModelFailureType.ProviderUnavailable, details: [{ spec: ctx.spec }] });
+    return ApplicationFailure.create({ message, type: FailureType.ProviderUnavailable, details: [{ spec: ctx.spec }] });
   }
   if (fault.kind === 'malformed') return malformedReply(ctx, fault.message);
 
@@ -129,7 +107,7 @@ export function failureFromFault(fault: ProviderFault, ctx: CallContext): Applic
   if (isRetryableStatus(fault.status)) {
     return ApplicationFailure.create({
       message: `${ctx.spec} unavailable (HTTP ${fault.status}): ${serverMessage}`,
-      type: ModelFailureType.ProviderUnavailable,
+      type: FailureType.ProviderUnavailable,
       details,
       nextRetryDelay: retryDelayFromHeaders(fault.headers),
     });
@@ -141,14 +119,14 @@ export function failureFromFault(fault: ProviderFault, ctx: CallContext): Applic
   if (tooLong) {
     return ApplicationFailure.create({
       message: `prompt exceeds the context window of ${ctx.spec}: ${serverMessage}`,
-      type: ModelFailureType.ContextWindowExceeded,
+      type: FailureType.ContextWindowExceeded,
       nonRetryable: true,
       details,
     });
   }
   return ApplicationFailure.create({
     message: `${ctx.spec} rejected the request (HTTP ${fault.status}): ${serverMessage}${statusHint(fault.status, ctx)}`,
-    type: ModelFailureType.ProviderRejected,
+    type: FailureType.ProviderRejected,
     nonRetryable: true,
     details,
   });
@@ -158,29 +136,21 @@ export function failureFromFault(fault: ProviderFault, ctx: CallContext): Applic
 export const malformedReply = (ctx: Pick<CallContext, 'spec'>, what: string): ApplicationFailure =>
   ApplicationFailure.create({
     message: `${ctx.spec} sent a malformed reply: ${what}`,
-    type: ModelFailureType.ProviderMalformedReply,
+    type: FailureType.ProviderMalformedReply,
     details: [{ spec: ctx.spec }],
   });
-
-/** One line naming the first problem zod found, e.g. `choices.0.message.content: expected string`. */
-export function describeZodError(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'unexpected shape';
-  const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-  return `${where}: ${issue.message}`;
-}
 
 export const missingApiKey = (spec: string, keyEnv: string): ApplicationFailure =>
   ApplicationFailure.create({
     message: `${spec} needs an API key: set ${keyEnv} (any non-empty value for a local server that needs none)`,
-    type: ModelFailureType.MissingApiKey,
+    type: FailureType.MissingApiKey,
     nonRetryable: true,
   });
 
 export const replayUnreadable = (path: string, what: string): ApplicationFailure =>
   ApplicationFailure.create({
     message: `cannot replay ${path}: ${what}`,
-    type: ModelFailureType.ReplayUnreadable,
+    type: FailureType.ReplayUnreadable,
     nonRetryable: true,
   });
 
@@ -188,7 +158,7 @@ export const replayUnreadable = (path: string, what: string): ApplicationFailure
 export const replayExhausted = (path: string, recorded: number, unit: 'step' | 'call', position: number): ApplicationFailure =>
   ApplicationFailure.create({
     message: `replay:${path} has ${recorded} recorded ${unit === 'step' ? 'steps' : 'replies'}; ${unit} ${position} is past the end`,
-    type: ModelFailureType.ReplayExhausted,
+    type: FailureType.ReplayExhausted,
     nonRetryable: true,
     details: [{ path, recorded, unit, position }],
   });
@@ -197,7 +167,7 @@ export const replayExhausted = (path: string, recorded: number, unit: 'step' | '
 export const replayedContextExceeded = (path: string, step: number): ApplicationFailure =>
   ApplicationFailure.create({
     message: `replay:${path}: the recorded run exceeded its context window at step ${step}`,
-    type: ModelFailureType.ContextWindowExceeded,
+    type: FailureType.ContextWindowExceeded,
     nonRetryable: true,
     details: [{ path, step }],
   });
@@ -206,7 +176,7 @@ export const replayedContextExceeded = (path: string, step: number): Application
 export const costLimitExceeded = (spec: string, what: string): ApplicationFailure =>
   ApplicationFailure.create({
     message: `${spec}: cost limit exceeded (${what})`,
-    type: ModelFailureType.CostLimitExceeded,
+    type: FailureType.CostLimitExceeded,
     nonRetryable: true,
     details: [{ spec }],
   });

@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { describeZodError, malformedReply, sdkFailure, type CallContext } from './errors';
+import { malformedReply, sdkFailure, type CallContext } from './errors';
 import type { Completion, CompletionRequest, ModelProvider } from './provider';
+import { describeIssues } from '../../lib/task-config';
 
 export const OPENAI_KEY_ENV = 'OPENAI_API_KEY';
 export const OPENAI_BASE_URL_ENV = 'OPENAI_BASE_URL';
@@ -61,7 +62,7 @@ export class OpenAIProvider implements ModelProvider {
       throw sdkFailure(err, OpenAI, ctx);
     }
     const reply = ChatCompletionReply.safeParse(raw);
-    if (!reply.success) throw malformedReply(ctx, describeZodError(reply.error));
+    if (!reply.success) throw malformedReply(ctx, describeIssues(reply.error, 1));
     const { choices, usage } = reply.data;
     return {
       text: choices[0].message.content,

@@ -2,10 +2,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { formatModelSpec, type ModelSpec } from '../../lib/model-spec';
 import { AnthropicProvider, ANTHROPIC_BASE_URL_ENV, ANTHROPIC_KEY_ENV } from './anthropic';
-import { describeZodError, missingApiKey, ModelFailureType } from './errors';
+import { FailureType } from '../../lib/failures';
+import { missingApiKey } from './errors';
 import { OpenAIProvider, OPENAI_BASE_URL_ENV, OPENAI_KEY_ENV } from './openai';
 import type { ModelProvider } from './provider';
 import { loadReplies, ReplayProvider } from './replay';
+import { describeIssues } from '../../lib/task-config';
 
 export const MODEL_TIMEOUT_ENV = 'MLGYM_MODEL_TIMEOUT_MS';
 const DEFAULT_MODEL_TIMEOUT_MS = 600_000;
@@ -31,8 +33,8 @@ function httpSettings(spec: ModelSpec, keyEnv: string, baseUrlEnv: string, env: 
   const timeout = Timeout.safeParse(rawTimeout ?? DEFAULT_MODEL_TIMEOUT_MS);
   if (!timeout.success) {
     throw ApplicationFailure.create({
-      message: `${MODEL_TIMEOUT_ENV}="${rawTimeout}" is not a positive whole number of milliseconds (${describeZodError(timeout.error)})`,
-      type: ModelFailureType.ModelConfigInvalid,
+      message: `${MODEL_TIMEOUT_ENV}="${rawTimeout}" is not a positive whole number of milliseconds (${describeIssues(timeout.error, 1)})`,
+      type: FailureType.ModelConfigInvalid,
       nonRetryable: true,
     });
   }

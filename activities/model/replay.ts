@@ -3,8 +3,9 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { estimateTextTokens, estimateTokens } from '../../lib/pricing';
-import { costLimitExceeded, describeZodError, replayedContextExceeded, replayExhausted, replayUnreadable } from './errors';
+import { costLimitExceeded, replayedContextExceeded, replayExhausted, replayUnreadable } from './errors';
 import type { Completion, CompletionRequest, ModelProvider } from './provider';
+import { describeIssues } from '../../lib/task-config';
 
 /**
  * MLGym's `.traj`: one entry per step, holding the step's last reply (`response`) and what MLGym
@@ -28,12 +29,12 @@ function scriptOf(document: unknown): ReplayScript {
   const has = (key: string) => typeof document === 'object' && document !== null && key in document;
   if (has('trajectory')) {
     const traj = MlgymTrajectory.safeParse(document);
-    if (!traj.success) throw new Error(describeZodError(traj.error));
+    if (!traj.success) throw new Error(describeIssues(traj.error, 1));
     return { by: 'step', steps: traj.data.trajectory };
   }
   if (has('replies')) {
     const list = ReplyList.safeParse(document);
-    if (!list.success) throw new Error(describeZodError(list.error));
+    if (!list.success) throw new Error(describeIssues(list.error, 1));
     return { by: 'call', replies: list.data.replies };
   }
   throw new Error('expected an MLGym trajectory {"trajectory": [{"response": ...}]} or {replies: [text, ...]}');

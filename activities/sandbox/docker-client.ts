@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { settleWithin } from '../async';
 import { DockerUnreachableError, SandboxGoneError } from './errors';
 
 let client: Docker | undefined;
@@ -15,17 +16,13 @@ export function dockerEndpoint(): string {
 
 /** Fails fast with instructions when no engine answers; the CLI calls it before starting work. */
 export async function checkDockerReachable(docker: Docker = dockerClient()): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000);
-  });
+  let answered;
   try {
-    await Promise.race([docker.ping(), timeout]);
+    answered = await settleWithin(docker.ping(), 5000);
   } catch (err) {
     throw new DockerUnreachableError(dockerEndpoint(), err);
-  } finally {
-    clearTimeout(timer);
   }
+  if (!answered.done) throw new DockerUnreachableError(dockerEndpoint(), new Error('no answer within 5 s'));
 }
 
 /** The HTTP status of a Docker API error (404 missing, 409 conflict, 304 no-op), if it is one. */

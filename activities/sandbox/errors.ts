@@ -1,9 +1,12 @@
+import { FailureType } from '../../lib/failures';
+
 /**
- * Typed sandbox failures. Activity wrappers map them by `name` to retryable or non-retryable
- * Temporal failures (an unreachable engine may come back; a missing image or a bad task will not).
+ * Typed sandbox failures. Temporal reports a thrown error with its `name` as the failure type, and
+ * the retry policies stop at the non-retryable ones (an unreachable engine may come back; a missing
+ * image or a bad task will not): see lib/failures.ts.
  */
 export class DockerUnreachableError extends Error {
-  override name = 'DockerUnreachableError';
+  override name = FailureType.DockerUnreachable;
   constructor(where: string, cause: unknown) {
     super(
       `Docker is not reachable at ${where}: start it with \`bash scripts/provision/docker.sh\` ` +
@@ -14,7 +17,7 @@ export class DockerUnreachableError extends Error {
 }
 
 export class SandboxImageMissingError extends Error {
-  override name = 'SandboxImageMissingError';
+  override name = FailureType.SandboxImageMissing;
   constructor(image: string) {
     super(`sandbox image ${image} is not present: build it with \`bash scripts/provision/images.sh\``);
   }
@@ -22,7 +25,7 @@ export class SandboxImageMissingError extends Error {
 
 /** The sandbox's container (or directory) is gone: removed, reaped, or its host lost. */
 export class SandboxGoneError extends Error {
-  override name = 'SandboxGoneError';
+  override name = FailureType.SandboxGone;
   constructor(episodeId: string, detail: string) {
     super(`sandbox of episode ${episodeId} is gone: ${detail}`);
   }
@@ -30,12 +33,12 @@ export class SandboxGoneError extends Error {
 
 /** A task's files cannot be laid out (a listed path is missing or escapes the task folder). */
 export class TaskLayoutError extends Error {
-  override name = 'TaskLayoutError';
+  override name = FailureType.TaskLayout;
 }
 
 /** An exec id that is not safe to use as a directory name inside the sandbox. */
 export class InvalidExecIdError extends Error {
-  override name = 'InvalidExecIdError';
+  override name = FailureType.InvalidExecId;
   constructor(execId: string) {
     super(`exec id ${JSON.stringify(execId)} may hold letters, digits, _ . - only`);
   }
@@ -43,12 +46,12 @@ export class InvalidExecIdError extends Error {
 
 /** copyOut of a path that exists but is a directory or a special file. */
 export class NotAFileError extends Error {
-  override name = 'NotAFileError';
+  override name = FailureType.NotAFile;
 }
 
 /** pollDetached or killDetached of an exec id that was never started in this sandbox. */
 export class DetachedExecNotFoundError extends Error {
-  override name = 'DetachedExecNotFoundError';
+  override name = FailureType.DetachedExecNotFound;
   constructor(execId: string) {
     super(`no detached command ${execId} was started in this sandbox`);
   }
@@ -56,7 +59,7 @@ export class DetachedExecNotFoundError extends Error {
 
 /** The launcher of a detached command failed (the command did not start; a retry may start it). */
 export class DetachedStartError extends Error {
-  override name = 'DetachedStartError';
+  override name = FailureType.DetachedStart;
   constructor(execId: string, detail: string) {
     super(`could not start detached command ${execId}: ${detail}`);
   }
@@ -64,5 +67,5 @@ export class DetachedStartError extends Error {
 
 /** A task's data is missing or its prepare script failed: retrying the same thing is futile. */
 export class TaskDataError extends Error {
-  override name = 'TaskDataError';
+  override name = FailureType.TaskData;
 }

@@ -6,6 +6,7 @@ import type { RuntimeKind } from '../../lib/episode';
 import type { TaskConfig } from '../../lib/task-config';
 import { containerOptions, LABELS } from './container-config';
 import { demuxBuffer, dockerCall, dockerClient, statusCode } from './docker-client';
+import { settleWithin } from '../async';
 import { SandboxImageMissingError } from './errors';
 import { normalizeEntries, type FsEntry } from './entries';
 import { removeHostTree, writeHostEntries } from './host-fs';
@@ -91,23 +92,18 @@ async function evaluateInContainer(input: TrustedEvaluationInput): Promise<Trust
     const layout = await contextLayout(input, dockerPaths.workspace);
     await container.putArchive(packEntries(layout), { path: '/' });
     await container.start();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), input.timeoutSec * 1000);
-    });
     const exited = container.wait().then(
-      () => 'exited' as const,
-      () => 'exited' as const, // removed under us: inspect below reports what is known
+      () => undefined,
+      () => undefined, // removed under us: inspect below reports what is known
     );
-    const outcome = await Promise.race([exited, expired]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
+    const timedOut = !(await settleWithin(exited, input.timeoutSec * 1000)).done;
+    if (timedOut) {
       await container.kill().catch(() => undefined);
       await exited;
     }
     const state = (await container.inspect()).State;
     const { stdout, stderr } = demuxBuffer(await container.logs({ stdout: true, stderr: true, follow: false }));
-    return { exitCode: state.ExitCode, stdout, stderr, timedOut: outcome === 'timeout' };
+    return { exitCode: state.ExitCode, stdout, stderr, timedOut };
   } finally {
     await container.remove({ force: true, v: true }).catch(() => undefined);
   }

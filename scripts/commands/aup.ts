@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { computeAup, type AupResult } from '../../lib/metrics/aup';
 import { parseScoreTable, ScoreTableError, type ScoreTable } from '../../lib/metrics/score-table';
+import { usage } from '../lib/help';
 import { printJson, say, UsageError } from '../lib/output';
-
-const USAGE = 'usage: mlgym aup --best best.csv --last last.csv [--lower-is-better "Task A,Task B"] [--json]';
 
 /**
  * `mlgym aup`: MLGym's AUP and ranks from a best-attempt and a best-submission score table (MLGym's
@@ -22,7 +21,7 @@ export async function aupCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
     },
   });
-  if (!values.best || !values.last) throw new UsageError(`--best and --last are required; ${USAGE}`);
+  if (!values.best || !values.last) throw new UsageError(`--best and --last are required; ${usage('aup')}`);
   const best = readTable(values.best, '--best');
   const last = readTable(values.last, '--last');
   const lowerIsBetter = (values['lower-is-better'] ?? []).flatMap((list) => list.split(',')).map((name) => name.trim()).filter((name) => name !== '');

@@ -1,19 +1,17 @@
 import { parseArgs } from 'node:util';
 import { cancelSignal, pauseSignal, resumeSignal, statusQuery } from '../../workflows/episode';
-import { connectClient } from '../lib/temporal-client';
+import { withClient } from '../lib/temporal-client';
+import { usage } from '../lib/help';
 import { printJson, say, UsageError } from '../lib/output';
 import { workflowUiLink } from '../lib/settings';
 import { followEpisode } from '../lib/follow';
 import { resumeClosedEpisode } from '../lib/resume';
 
-const USAGE = 'usage: mlgym episode status|pause|resume|cancel <episodeId> [--json] [--reason TEXT] [--from-step K] [--wait]';
-
 export async function episodeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, 'from-step': { type: 'string' }, wait: { type: 'boolean' } } });
   const [sub, episodeId] = positionals;
-  if (!sub || !episodeId || positionals.length > 2) throw new UsageError(USAGE);
-  const { client, close } = await connectClient();
-  try {
+  if (!sub || !episodeId || positionals.length > 2) throw new UsageError(usage('episode', sub));
+  return withClient(async (client) => {
     const handle = client.workflow.getHandle(episodeId);
     const description = await handle.describe().catch((err: Error) => {
       throw new UsageError(`no episode "${episodeId}" on this server (${err.message.split('\n')[0]})`);
@@ -60,9 +58,7 @@ export async function episodeCommand(argv: string[]): Promise<number> {
         return outcome.status === 'COMPLETED' ? 0 : 1;
       }
       default:
-        throw new UsageError(USAGE);
+        throw new UsageError(usage('episode'));
     }
-  } finally {
-    await close();
-  }
+  });
 }

@@ -11,7 +11,7 @@ import { checkDockerReachable } from '../../activities/sandbox/docker';
 import { episodeWorkflow } from '../../workflows/episode';
 import { loadAgentForEpisodes } from '../lib/agent-file';
 import { loadTask } from '../lib/tasks';
-import { connectClient } from '../lib/temporal-client';
+import { withClient } from '../lib/temporal-client';
 import { printJson, say, UsageError } from '../lib/output';
 import { TASK_QUEUE, workflowUiLink } from '../lib/settings';
 import { followEpisode, type EpisodeOutcome } from '../lib/follow';
@@ -88,8 +88,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   if (flags.runtime === 'local') say('WARNING: --runtime local does not isolate the agent: no container, no limits, evaluator reachable.');
 
-  const { client, close } = await connectClient();
-  try {
+  return withClient(async (client) => {
     const batch = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`;
     const started = [];
     for (let run = 1; run <= flags.runs; run++) {
@@ -123,9 +122,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     for (const outcome of outcomes) say(describeOutcome(outcome));
     if (flags.json) printJson({ episodes: outcomes });
     return outcomes.every((o) => o.status === 'COMPLETED') ? 0 : 1;
-  } finally {
-    await close();
-  }
+  });
 }
 
 function describeOutcome(o: EpisodeOutcome): string {

@@ -4,15 +4,15 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { buildSweepReport, reportInputOf, reportTasksOf } from '../../lib/report/sweep-report';
 import { renderReportFiles } from '../../lib/report/render';
-import { progressLine, rootCause, type SweepResult, type SweepStatus } from '../../lib/sweep';
+import { progressLine, type SweepResult, type SweepStatus } from '../../lib/sweep';
 import { sweepNameOf, sweepWorkflowId } from '../../lib/sweep-spec';
 import { sweepStatusQuery } from '../../workflows/sweep';
+import { followWorkflow } from '../lib/follow';
+import { usage } from '../lib/help';
 import { printJson, say, UsageError } from '../lib/output';
 import { workflowUiLink } from '../lib/settings';
 import { latestPlan, launchSweep, loadSweepPlan, retrySweep, sweepStatus, withLiveCosts } from '../lib/sweeps';
-import { connectClient } from '../lib/temporal-client';
-
-const USAGE = 'usage: mlgym sweep start <spec.yaml> [--wait] [--json] | status <id> [--json] | retry <id> [--wait] [--json] | report <id> [--out DIR] [--json]';
+import { withClient } from '../lib/temporal-client';
 
 export async function sweepCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,15 +22,14 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     options: { wait: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } },
   });
   const [sub, target] = positionals;
-  if (!sub || !target || positionals.length > 2) throw new UsageError(USAGE);
+  if (!sub || !target || positionals.length > 2) throw new UsageError(usage('sweep', sub));
   const json = values.json ?? false;
   switch (sub) {
     case 'start': {
       // The spec is checked completely (tasks, models, keys, prices, Docker) before connecting.
       const plan = await loadSweepPlan(target);
       if (plan.runtime === 'local') say('WARNING: runtime local does not isolate the agent: no container, no limits, evaluator reachable.');
-      const { client, close } = await connectClient();
-      try {
+      return withClient(async (client) => {
         const launch = await launchSweep(client, plan);
         const { workflowId } = launch;
         say(
@@ -42,25 +41,19 @@ export async function sweepCommand(argv: string[]): Promise<number> {
         if (values.wait) return await waitForSweep(client, workflowId, json);
         if (json) printJson({ ...launch, uiLink: workflowUiLink(workflowId), status: 'RUNNING' });
         return 0;
-      } finally {
-        await close();
-      }
+      });
     }
     case 'status': {
-      const { client, close } = await connectClient();
-      try {
+      return withClient(async (client) => {
         const workflowId = sweepWorkflowId(sweepNameOf(target));
         const { workflowStatus, status } = await sweepStatus(client, target);
         if (json) printJson({ workflowId, workflowStatus, uiLink: workflowUiLink(workflowId), ...(status ?? {}) });
         else printSweep(workflowId, workflowStatus, status);
         return 0;
-      } finally {
-        await close();
-      }
+      });
     }
     case 'retry': {
-      const { client, close } = await connectClient();
-      try {
+      return withClient(async (client) => {
         const outcome = await retrySweep(client, target);
         const { workflowId } = outcome;
         if (!outcome.retried) {
@@ -73,13 +66,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
         if (values.wait) return await waitForSweep(client, workflowId, json);
         if (json) printJson({ ...outcome, uiLink: workflowUiLink(workflowId) });
         return 0;
-      } finally {
-        await close();
-      }
+      });
     }
     case 'report': {
-      const { client, close } = await connectClient();
-      try {
+      return withClient(async (client) => {
         const workflowId = sweepWorkflowId(sweepNameOf(target));
         const { workflowStatus, status } = await sweepStatus(client, target);
         if (!status) throw new UsageError(`${workflowId} is ${workflowStatus} and gave no status (is a worker running?)`);
@@ -108,51 +98,33 @@ export async function sweepCommand(argv: string[]): Promise<number> {
         else say(`  AUP not computed: ${report.aupError}`);
         if (json) printJson({ workflowId, workflowStatus, outcome: report.outcome, outDir, files, aup: report.aup?.summary ?? null, costByModel: report.costByModel, exitStatusCounts: report.exitStatusCounts });
         return 0;
-      } finally {
-        await close();
-      }
+      });
     }
     default:
-      throw new UsageError(USAGE);
+      throw new UsageError(usage('sweep'));
   }
 }
 
 /** Follows a sweep to its end with a progress line on stderr; the exit code says whether every cell completed. */
 async function waitForSweep(client: Client, workflowId: string, json: boolean, pollMs = Number(process.env.MLGYM_POLL_MS ?? 2000)): Promise<number> {
   const handle = client.workflow.getHandle(workflowId);
-  let done = false;
-  let last = '';
-  const poll = async () => {
-    while (!done) {
-      try {
-        const status = await withLiveCosts(client, await handle.query(sweepStatusQuery));
-        const line = `[${workflowId}] ${status.phase === 'surveying' ? 'surveying episodes; ' : ''}${progressLine(status)}`;
-        if (line !== last && !done) say(line);
-        last = line;
-      } catch {
-        // No worker polling yet, or between two runs of the sweep: the result wait decides.
-      }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-  };
-  const polling = poll();
-  try {
-    const result = (await handle.result()) as SweepResult;
-    done = true;
-    printSweep(workflowId, 'COMPLETED', result);
-    if (json) printJson({ workflowStatus: 'COMPLETED', uiLink: workflowUiLink(workflowId), ...result });
-    return result.status === 'completed' ? 0 : 1;
-  } catch (err) {
-    done = true;
-    const description = await handle.describe().catch(() => undefined);
-    const workflowStatus = description?.status.name ?? 'FAILED';
-    say(`${workflowId}: ${workflowStatus}: ${rootCause(err)}`);
-    if (json) printJson({ workflowId, workflowStatus, uiLink: workflowUiLink(workflowId), error: rootCause(err) });
+  const followed = await followWorkflow<SweepResult>(
+    handle,
+    async () => {
+      const status = await withLiveCosts(client, await handle.query(sweepStatusQuery));
+      return `[${workflowId}] ${status.phase === 'surveying' ? 'surveying episodes; ' : ''}${progressLine(status)}`;
+    },
+    pollMs,
+  );
+  if (!followed.ok) {
+    say(`${workflowId}: ${followed.workflowStatus}: ${followed.error}`);
+    if (json) printJson({ workflowId, workflowStatus: followed.workflowStatus, uiLink: workflowUiLink(workflowId), error: followed.error });
     return 1;
-  } finally {
-    done = true;
-    await polling;
   }
+  const result = followed.result;
+  printSweep(workflowId, 'COMPLETED', result);
+  if (json) printJson({ workflowStatus: 'COMPLETED', uiLink: workflowUiLink(workflowId), ...result });
+  return result.status === 'completed' ? 0 : 1;
 }
 
 function printSweep(workflowId: string, workflowStatus: string, status: SweepStatus | SweepResult | undefined): void {

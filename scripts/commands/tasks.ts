@@ -6,18 +6,15 @@ import { describeIssues } from '../../lib/task-config';
 import { TaskDataError } from '../../activities/sandbox/errors';
 import { DATA_VARIANTS, type DataVariant, findPreparedData, prepareTaskData } from '../../activities/sandbox/task-data';
 import { loadTask, listTaskIds, TaskError } from '../lib/tasks';
+import { usage } from '../lib/help';
 import { printJson, say, UsageError } from '../lib/output';
-
-const USAGE =
-  'usage: mlgym tasks list [--json] | mlgym tasks validate <path> | ' +
-  'mlgym tasks prepare <id|path|all> [--small] [--source DIR] [--force] [--runtime docker|local] [--json]';
 
 export async function tasksCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'list') return listTasks(rest);
   if (sub === 'validate') return validateTask(rest);
   if (sub === 'prepare') return prepareTasks(rest);
-  throw new UsageError(USAGE);
+  throw new UsageError(usage('tasks'));
 }
 
 async function listTasks(argv: string[]): Promise<number> {
@@ -60,7 +57,7 @@ async function preparedVariants(taskId: string): Promise<DataVariant[]> {
 
 function validateTask(argv: string[]): number {
   const [target, ...extra] = argv;
-  if (!target || extra.length) throw new UsageError('usage: mlgym tasks validate <path/to/task.yaml>');
+  if (!target || extra.length) throw new UsageError(usage('tasks', 'validate'));
   try {
     const { config, file } = loadTask(target);
     say(`${file}: valid task "${config.id}" (${config.metric.name}, ${config.metric.direction})`);
@@ -97,9 +94,9 @@ async function prepareTasks(argv: string[]): Promise<number> {
     },
   });
   const parsed = PrepareFlags.safeParse(values);
-  if (!parsed.success) throw new UsageError(`${describeIssues(parsed.error)}\n${USAGE}`);
+  if (!parsed.success) throw new UsageError(`${describeIssues(parsed.error)}\n${usage('tasks', 'prepare')}`);
   const flags = parsed.data;
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+  if (positionals.length !== 1) throw new UsageError(usage('tasks', 'prepare'));
   const [target] = positionals;
   if (flags.source && !existsSync(flags.source)) throw new UsageError(`--source ${flags.source} does not exist: it should be the folder holding the downloaded files`);
   if (target === 'all' && flags.source) throw new UsageError('--source names one task\'s downloaded files: use it with a single task id');

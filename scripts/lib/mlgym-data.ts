@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { COMPLETE_MARKER, dataLocation, dataRoot, dataVariant } from '../../activities/sandbox/task-data';
 import { hubNamesLoaded } from '../../lib/hub-names';
 import { MlgymFileProblem } from '../../lib/mlgym-task-file';
-import { DatasetConfig } from '../../lib/task-config';
+import { DatasetConfig, describeIssues } from '../../lib/task-config';
 import { buildOnce } from './build-once';
 import { contentHash } from './content-hash';
 import { callingUser, imageId, lastLines, runOffline } from './docker-cli';
@@ -48,8 +48,7 @@ export function readDatasetConfig(configsDir: string, rel: string): DatasetConfi
   if (!existsSync(file)) throw new MlgymFileProblem('dataset_configs', `${rel} not found (${file})`);
   const parsed = DatasetConfig.safeParse(YAML.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new MlgymFileProblem('dataset_configs', `${rel} is not an MLGym dataset config: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new MlgymFileProblem('dataset_configs', `${rel} is not an MLGym dataset config: ${describeIssues(parsed.error, 1)}`);
   }
   return parsed.data;
 }

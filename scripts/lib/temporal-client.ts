@@ -3,7 +3,7 @@ import { temporalAddress, temporalNamespace } from './settings';
 import { UsageError } from './output';
 
 /** Connects to the Temporal server, failing with one clear line when it is not running. */
-export async function connectClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+async function connectClient(): Promise<{ client: Client; close: () => Promise<void> }> {
   const address = temporalAddress();
   let connection: Connection;
   try {
@@ -14,4 +14,14 @@ export async function connectClient(): Promise<{ client: Client; close: () => Pr
     );
   }
   return { client: new Client({ connection, namespace: temporalNamespace() }), close: () => connection.close() };
+}
+
+/** Runs `work` with a client of the Temporal server, and closes the connection whatever happens. */
+export async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const { client, close } = await connectClient();
+  try {
+    return await work(client);
+  } finally {
+    await close();
+  }
 }

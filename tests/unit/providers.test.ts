@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { ModelSpecError, parseModelSpec, type ModelSpec } from '../../lib/model-spec';
 import { costOf, estimateTokens, PricingError, resolvePricing } from '../../lib/pricing';
-import { ModelFailureType } from '../../activities/model/errors';
+import { FailureType } from '../../lib/failures';
 import type { CompletionRequest } from '../../activities/model/provider';
 import { checkProviderReady, createProvider } from '../../activities/model/providers';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
@@ -80,7 +80,7 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
         const before = server.requests.length;
         server.script({ fault: 'status', status: 429, retryAfter: '7' });
         const failure = await failureOf(call());
-        assert.equal(failure.type, ModelFailureType.ProviderUnavailable);
+        assert.equal(failure.type, FailureType.ProviderUnavailable);
         assert.ok(!failure.nonRetryable);
         assert.equal(failure.nextRetryDelay, 7000);
         assert.equal(server.requests.length - before, 1, 'the SDK must not retry by itself');
@@ -95,7 +95,7 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
       void it('maps 500 to a retryable ProviderUnavailable with the policy delay', async () => {
         server.script({ fault: 'status', status: 500 });
         const failure = await failureOf(call());
-        assert.equal(failure.type, ModelFailureType.ProviderUnavailable);
+        assert.equal(failure.type, FailureType.ProviderUnavailable);
         assert.ok(!failure.nonRetryable);
         assert.equal(failure.nextRetryDelay, undefined);
         assert.match(failure.message, /HTTP 500/);
@@ -105,7 +105,7 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
         server.script({ fault: 'hang' });
         const started = Date.now();
         const failure = await failureOf(call({ MLGYM_MODEL_TIMEOUT_MS: '300' }));
-        assert.equal(failure.type, ModelFailureType.ProviderUnavailable);
+        assert.equal(failure.type, FailureType.ProviderUnavailable);
         assert.ok(!failure.nonRetryable);
         assert.match(failure.message, /timeout/);
         assert.ok(Date.now() - started < 4000, 'the request timeout must apply');
@@ -114,28 +114,28 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
       void it('maps a broken JSON body to a retryable ProviderMalformedReply', async () => {
         server.script({ fault: 'malformed' });
         const failure = await failureOf(call());
-        assert.equal(failure.type, ModelFailureType.ProviderMalformedReply);
+        assert.equal(failure.type, FailureType.ProviderMalformedReply);
         assert.ok(!failure.nonRetryable);
       });
 
       void it('maps valid JSON of the wrong shape to ProviderMalformedReply naming the missing field', async () => {
         server.script({ fault: 'status', status: 200, body: { id: 'x', usage: {} } });
         const failure = await failureOf(call());
-        assert.equal(failure.type, ModelFailureType.ProviderMalformedReply);
+        assert.equal(failure.type, FailureType.ProviderMalformedReply);
         assert.match(failure.message, wire.provider === 'openai' ? /choices/ : /content/);
       });
 
       void it("maps the provider's context-length error to a non-retryable ContextWindowExceeded", async () => {
         server.script({ fault: 'context_length' });
         const failure = await failureOf(call());
-        assert.equal(failure.type, ModelFailureType.ContextWindowExceeded);
+        assert.equal(failure.type, FailureType.ContextWindowExceeded);
         assert.equal(failure.nonRetryable, true);
       });
 
       void it('maps 401 to a non-retryable ProviderRejected that names the key variable but never the key', async () => {
         server.script({ fault: 'status', status: 401 });
         const failure = await failureOf(call());
-        assert.equal(failure.type, ModelFailureType.ProviderRejected);
+        assert.equal(failure.type, FailureType.ProviderRejected);
         assert.equal(failure.nonRetryable, true);
         assert.match(failure.message, new RegExp(`${wire.provider}:${wire.model}`));
         assert.match(failure.message, /HTTP 401/);
@@ -149,7 +149,7 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
       void it('maps another 4xx to a non-retryable ProviderRejected', async () => {
         server.script({ fault: 'status', status: 404 });
         const failure = await failureOf(call());
-        assert.equal(failure.type, ModelFailureType.ProviderRejected);
+        assert.equal(failure.type, FailureType.ProviderRejected);
         assert.equal(failure.nonRetryable, true);
         assert.match(failure.message, /model name/);
       });
@@ -157,7 +157,7 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
       void it('fails early with MissingApiKey naming the variable', async () => {
         const noKey = { [wire.baseEnv]: server.url, [wire.keyEnv]: '  ' };
         const failure = await failureOf(checkProviderReady(spec, noKey));
-        assert.equal(failure.type, ModelFailureType.MissingApiKey);
+        assert.equal(failure.type, FailureType.MissingApiKey);
         assert.equal(failure.nonRetryable, true);
         assert.match(failure.message, new RegExp(wire.keyEnv));
         assert.throws(() => createProvider(spec, noKey), (err) => err instanceof ApplicationFailure);
@@ -273,7 +273,7 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
       () => createProvider({ provider: 'openai', model: 'gpt-4o' }, { OPENAI_API_KEY: KEY, MLGYM_MODEL_TIMEOUT_MS: '10s' }),
       (err) =>
         err instanceof ApplicationFailure &&
-        err.type === ModelFailureType.ModelConfigInvalid &&
+        err.type === FailureType.ModelConfigInvalid &&
         err.nonRetryable === true &&
         /MLGYM_MODEL_TIMEOUT_MS="10s"/.test(err.message),
     );
@@ -284,7 +284,7 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
     await closed.close();
     const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: closed.openaiBaseUrl };
     const failure = await failureOf(createProvider({ provider: 'openai', model: 'gpt-4o' }, env).complete(request('gpt-4o')));
-    assert.equal(failure.type, ModelFailureType.ProviderUnavailable);
+    assert.equal(failure.type, FailureType.ProviderUnavailable);
     assert.ok(!failure.nonRetryable);
     assert.match(failure.message, /cannot reach openai:gpt-4o/);
   });
@@ -343,11 +343,11 @@ describe('replay provider', () => {
       { action: 'exit_cost', response: 'Exit due to cost limit' },
     ]);
     const context = await failureOf(replay(file, { step: 2 }));
-    assert.equal(context.type, ModelFailureType.ContextWindowExceeded);
+    assert.equal(context.type, FailureType.ContextWindowExceeded);
     assert.equal(context.nonRetryable, true);
     assert.match(context.message, /step 2/);
     const cost = await failureOf(replay(file, { step: 3, attempt: 1 }));
-    assert.equal(cost.type, ModelFailureType.CostLimitExceeded);
+    assert.equal(cost.type, FailureType.CostLimitExceeded);
     assert.equal(cost.nonRetryable, true);
     assert.match(cost.message, /cost limit exceeded.*step 3/);
   });
@@ -365,20 +365,20 @@ describe('replay provider', () => {
     const file = path.join(dir, 'short.json');
     await writeFile(file, JSON.stringify({ replies: ['only'] }));
     const failure = await failureOf(replay(file, { callIndex: 1, step: 2 }));
-    assert.equal(failure.type, ModelFailureType.ReplayExhausted);
+    assert.equal(failure.type, FailureType.ReplayExhausted);
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /1 recorded replies; call 2 is past the end/);
 
     const traj = await writeTrajectory('one-step.traj', [{ action: 'ls', response: 'DISCUSSION\nlist\n```\nls\n```' }]);
     const pastSteps = await failureOf(replay(traj, { step: 2, callIndex: 0 }));
-    assert.equal(pastSteps.type, ModelFailureType.ReplayExhausted);
+    assert.equal(pastSteps.type, FailureType.ReplayExhausted);
     assert.match(pastSteps.message, /1 recorded steps; step 2 is past the end/);
   });
 
   void it('fails with a non-retryable ReplayUnreadable naming the path and the problem', async () => {
     const missing = path.join(dir, 'missing.traj');
     const notFound = await failureOf(checkProviderReady({ provider: 'replay', model: missing }));
-    assert.equal(notFound.type, ModelFailureType.ReplayUnreadable);
+    assert.equal(notFound.type, FailureType.ReplayUnreadable);
     assert.equal(notFound.nonRetryable, true);
     assert.ok(notFound.message.includes(missing) && /no such file/.test(notFound.message));
 
