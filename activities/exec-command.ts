@@ -8,13 +8,17 @@ import type { SnapshotReport, SnapshotSettings } from '../lib/snapshot';
 import { truncateMiddle } from '../lib/truncate';
 import { evaluationMarker, observationFromOutput, timeoutObservation } from '../lib/mlgym-env';
 import { artifacts } from './context';
-import { currentState, killDetached, pollDetached, readDetachedOutput, startDetached } from './sandbox/detached';
+import { currentState, type DetachedStatus, killDetached, pollDetached, readDetachedOutput, startAndWait, startDetached } from './sandbox/detached';
 import { runtimeFor } from './sandbox-lifecycle';
-import { type SupersededRuns, supersedeEarlierRuns, takeSnapshot } from './snapshot';
+import { earlierRunsGate, scanCall, type SupersededRuns, supersedeListed, takeSnapshot, workspaceScanOf } from './snapshot';
 import { writeMessage } from './transcript';
 import type { ExecRecord } from './finish';
 
 const MAX_FAILED_POLLS = 60;
+/** How long the first round trip waits for a command to end: most agent commands take less. */
+const QUICK_WAIT_MS = 1000;
+/** Output returned by that round trip itself; longer output is copied out of the sandbox. */
+const INLINE_OUTPUT_BYTES = 256 * 1024;
 
 export interface ExecCommandInput {
   episodeId: string;
@@ -74,13 +78,28 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   const runtime = runtimeFor(input.handle);
   const beat = (details: Record<string, unknown>) => ctx.heartbeat(details);
   const ownExecId = execIdFor(input.step, ctx.info.workflowExecution?.runId);
-  const earlier = await supersedeEarlierRuns(runtime, input.handle, input.episodeId, input.step, ownExecId, input.snapshot, beat);
-  const execId = earlier.legacyExecId ?? ownExecId;
-  const superseded = earlier.superseded;
   const started = Date.now();
-  await startDetached(runtime, input.handle, execId, input.command, input.timeoutSec, input.noOutputTimeoutSec ?? 0, input.toolEnv);
-
-  let poll = await pollDetached(runtime, input.handle, execId);
+  const quietSec = input.noOutputTimeoutSec ?? 0;
+  // One round trip for a short command: no earlier run's command in the way, start, wait briefly,
+  // status, output and the snapshot's listing.
+  const quick = await startAndWait(runtime, input.handle, ownExecId, input.command, input.timeoutSec, quietSec, input.toolEnv ?? {}, {
+    gate: earlierRunsGate(input.step, ownExecId),
+    ...(input.snapshot && { after: scanCall(input.handle.workspace, input.snapshot.exclude) }),
+    waitMs: QUICK_WAIT_MS,
+    inlineOutputBytes: INLINE_OUTPUT_BYTES,
+  });
+  let execId = ownExecId;
+  let superseded: SupersededRuns | undefined;
+  let poll: DetachedStatus;
+  if ('gated' in quick) {
+    const earlier = await supersedeListed(runtime, input.handle, input.episodeId, input.step, quick.gated, input.snapshot, beat);
+    execId = earlier.legacyExecId ?? ownExecId;
+    superseded = earlier.superseded;
+    await startDetached(runtime, input.handle, execId, input.command, input.timeoutSec, quietSec, input.toolEnv);
+    poll = await pollDetached(runtime, input.handle, execId);
+  } else {
+    poll = quick.status;
+  }
   let failedPolls = 0;
   for (let delay = 50; !poll.done; delay = Math.min(delay * 1.5, 2000)) {
     ctx.heartbeat({ elapsedSec: poll.elapsedSec, outputBytes: poll.outputBytes, lastLine: poll.lastLine.slice(0, 200) });
@@ -104,7 +123,8 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
 
   const store = artifacts();
   const keys = episodeKeys(input.episodeId);
-  const output = (await readDetachedOutput(runtime, input.handle, execId)).toString('utf8');
+  const quickEnd = 'gated' in quick || !quick.status.done ? undefined : quick;
+  const output = quickEnd?.output ?? (await readDetachedOutput(runtime, input.handle, execId)).toString('utf8');
   const outputKey = keys.execOutput(input.step);
   await store.put(outputKey, output);
 
@@ -122,7 +142,7 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   const executionTime = poll.elapsedSec ?? (Date.now() - started) / 1000;
   // Not part of the observation: the model is not told about snapshots; the UI shows the record.
   const snapshot = input.snapshot
-    ? await takeSnapshot(runtime, input.handle, input.episodeId, input.step, input.snapshot, beat)
+    ? await takeSnapshot(runtime, input.handle, input.episodeId, input.step, input.snapshot, beat, quickEnd?.after && workspaceScanOf(input.handle, quickEnd.after))
     : undefined;
   const durationMs = Math.round(executionTime * 1000);
   const reported = { exitCode: poll.exitCode, outputBytes: poll.outputBytes, durationMs, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };

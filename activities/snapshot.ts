@@ -23,7 +23,7 @@ import type { TaskConfig } from '../lib/task-config';
 import { artifacts } from './context';
 import type { ArtifactStore } from './artifacts/store';
 import { tryGetJson } from './artifacts/store';
-import { killDetached } from './sandbox/detached';
+import { killDetached, type ScriptCall } from './sandbox/detached';
 import { DockerRuntime } from './sandbox/docker';
 import { fileEntry } from './sandbox/entries';
 import { toolsDir } from './sandbox/paths';
@@ -50,19 +50,31 @@ if [ \${#prune[@]} -gt 0 ]; then
 fi
 exec find "$root" -mindepth 1 -printf '%y\\t%s\\t%T@\\t%m\\t%U\\t%P\\0%l\\0'`;
 
+/** The listing of `root` minus the relative paths in `exclude`, as a script call. */
+export function scanCall(root: string, exclude: string[]): ScriptCall {
+  const glob = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
+  return { script: SCAN_SCRIPT, args: [root, ...exclude.map((p) => `${glob(root)}/${glob(p)}`)] };
+}
+
 /** The argv that lists `root` minus the relative paths in `exclude`. */
 export function scanArgv(root: string, exclude: string[]): string[] {
-  const glob = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
-  return ['bash', '-c', SCAN_SCRIPT, 'mlgym-scan', root, ...exclude.map((p) => `${glob(root)}/${glob(p)}`)];
+  const { script, args } = scanCall(root, exclude);
+  return ['bash', '-c', script, 'mlgym-scan', ...args];
 }
+
+export type WorkspaceScan = { entries: ScanEntry[]; errors: string[] };
 
 /**
  * Lists the workspace inside the sandbox: metadata only, one `find`, so it stays cheap when
  * nothing changed. In a container everything root-owned (the evaluator copies, the data) is left
  * out; the local runtime has one owner for all, so the task's read-only paths are excluded by name.
  */
-export async function scanWorkspace(runtime: SandboxRuntime, handle: SandboxHandle, exclude: string[]): Promise<{ entries: ScanEntry[]; errors: string[] }> {
-  const result = await runtime.exec(handle, scanArgv(handle.workspace, exclude), { env: { HOME: handle.home } });
+export async function scanWorkspace(runtime: SandboxRuntime, handle: SandboxHandle, exclude: string[]): Promise<WorkspaceScan> {
+  return workspaceScanOf(handle, await runtime.exec(handle, scanArgv(handle.workspace, exclude), { env: { HOME: handle.home } }));
+}
+
+/** The workspace listing from the output of SCAN_SCRIPT (run alone or after a quick command). */
+export function workspaceScanOf(handle: SandboxHandle, result: { stdout: string; stderr: string; exitCode: number }): WorkspaceScan {
   if (result.exitCode !== 0 && (result.exitCode !== 1 || result.stdout === '')) {
     throw new Error(`listing the workspace failed (exit ${result.exitCode}): ${result.stderr.trim().slice(-500)}`);
   }
@@ -85,6 +97,8 @@ export async function takeSnapshot(
   step: number,
   settings: SnapshotSettings,
   beat: Beat = () => undefined,
+  /** The workspace listing when it was already taken (right after the command ended). */
+  listed?: WorkspaceScan,
 ): Promise<SnapshotReport> {
   const started = Date.now();
   const maxFileMb = settings.maxFileBytes / (1024 * 1024);
@@ -94,7 +108,7 @@ export async function takeSnapshot(
     const keys = episodeKeys(episodeId);
     const previous =
       settings.previousStep === undefined ? undefined : await tryGetJson<SnapshotManifest>(store, keys.snapshotManifest(settings.previousStep));
-    const scan = await scanWorkspace(runtime, handle, settings.exclude);
+    const scan = listed ?? (await scanWorkspace(runtime, handle, settings.exclude));
     if (scan.errors.length) report.warnings = scan.errors.slice(0, 20);
     const diff = diffManifest(previous?.entries, scan.entries);
     report.changed = changedContent(diff);
@@ -286,16 +300,22 @@ export async function restoreSandbox(input: RestoreSandboxInput): Promise<Restor
   return { handle, report: { ...base, ...restored, stoppedCommands: commands.running } };
 }
 
+// Exits 3 when it lists any: the gate of a quick start (startAndWait) then starts nothing.
 const EARLIER_RUNS = `n=$1 own=$2
 cd "$HOME/.mlgym/exec" 2>/dev/null || exit 0
 [ -e "$own/started" ] && { echo own; exit 0; }
+found=0
 for d in step-*; do
   [ -e "$d/started" ] || continue
   m=\${d#step-}; m=\${m%%-*}
   [[ $m =~ ^[0-9]+$ ]] && (( m >= n )) || continue
+  found=3
   if [ -e "$d/exit" ]; then echo "done $d"; else echo "running $d"; fi
 done
-exit 0`;
+exit $found`;
+
+/** The check that no earlier run's command at `step` or later is in the sandbox, as a gate for startAndWait. */
+export const earlierRunsGate = (step: number, execId: string): ScriptCall => ({ script: EARLIER_RUNS, args: [String(step), execId] });
 
 /** What execCommand found and did about commands an earlier run of the episode ran at this step or later. */
 export interface SupersededRuns {
@@ -313,19 +333,19 @@ export interface SupersededRuns {
  * that an earlier run of this episode ran at this step or later (after `temporal workflow reset`,
  * or a resume that re-used the sandbox), those are stopped and the workspace is brought back to
  * the snapshot the step starts from, so the step sees the workspace its transcript describes.
- * Returns `legacy` when the step's command was started under the exec id of older versions.
+ * `listing` is what the gate (earlierRunsGate) printed when it stopped a quick start. Returns
+ * `legacyExecId` when the step's command was started under the exec id of older versions.
  */
-export async function supersedeEarlierRuns(
+export async function supersedeListed(
   runtime: SandboxRuntime,
   handle: SandboxHandle,
   episodeId: string,
   step: number,
-  execId: string,
+  listing: string,
   snapshot: SnapshotSettings | undefined,
   beat: Beat = () => undefined,
 ): Promise<{ legacyExecId?: string; superseded?: SupersededRuns }> {
-  const result = await runtime.exec(handle, ['bash', '-c', EARLIER_RUNS, 'mlgym-earlier-runs', String(step), execId], { env: { HOME: handle.home } });
-  const lines = result.stdout.split('\n').filter(Boolean);
+  const lines = listing.split('\n').filter(Boolean);
   if (lines.includes('own')) return {};
   const found = lines.map((line) => ({ running: line.startsWith('running '), execId: line.slice(line.indexOf(' ') + 1) }));
   // Versions before per-run exec ids named a step's command `step-<n>`: re-attach to it.

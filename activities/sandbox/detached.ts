@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { SandboxHandle } from '../../lib/episode';
 import { DetachedExecNotFoundError, DetachedStartError, InvalidExecIdError } from './errors';
@@ -33,15 +34,29 @@ d=$1 len=$2 timeout=$3 runner=$4 quiet=$5
 mkdir -p "$d"
 if [ -e "$d/started" ]; then echo attached; exit 0; fi
 tmp="$d/cmd.tmp.$$"
-cat >"$tmp"
-size=$(wc -c <"$tmp")
-if [ "$size" -ne "$len" ]; then echo "command arrived truncated ($size of $len bytes)" >&2; rm -f "$tmp"; exit 3; fi
+if [ $# -ge 6 ]; then
+  printf '%s' "$6" >"$tmp"
+else
+  cat >"$tmp"
+  size=$(wc -c <"$tmp")
+  if [ "$size" -ne "$len" ]; then echo "command arrived truncated ($size of $len bytes)" >&2; rm -f "$tmp"; exit 3; fi
+fi
 mv -f "$tmp" "$d/cmd"
 # noclobber makes creating the marker atomic: of two concurrent starts, exactly one launches.
 if ! (set -C; printf '%s\\n' "\${EPOCHREALTIME:-$(date +%s)}" >"$d/started") 2>/dev/null; then echo attached; exit 0; fi
-setsid nohup "$runner" "$d" "$timeout" "$quiet" >/dev/null 2>&1 </dev/null &
+setsid "$runner" "$d" "$timeout" "$quiet" >/dev/null 2>&1 </dev/null &
 printf '%s\\n' "$!" >"$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"
 echo started`;
+
+/** Commands up to this size travel as an argument: a `docker exec` with stdin costs a round trip more. */
+const COMMAND_ARG_BYTES = 64 * 1024;
+
+/** LAUNCH's arguments; the command is the last one, or comes on stdin when large (or holding NUL). */
+function launchInput(handle: SandboxHandle, execId: string, command: string, timeoutSec: number, noOutputTimeoutSec: number): { args: string[]; stdin?: string } {
+  const bytes = Buffer.byteLength(command);
+  const args = [execDir(handle, execId), String(bytes), String(timeoutSec), `${toolsDir(handle)}/runner/mlgym-exec`, String(noOutputTimeoutSec)];
+  return bytes <= COMMAND_ARG_BYTES && !command.includes('\0') ? { args: [...args, command] } : { args, stdin: command };
+}
 
 /** Starts the command unless this exec id was started before; then it re-attaches (started: false). */
 export async function startDetached(
@@ -55,12 +70,8 @@ export async function startDetached(
   /** Environment for the command's shell (e.g. the editor's WINDOW), on top of HOME. */
   env: Record<string, string> = {},
 ): Promise<{ started: boolean }> {
-  const runner = `${toolsDir(handle)}/runner/mlgym-exec`;
-  const args = [execDir(handle, execId), String(Buffer.byteLength(command)), String(timeoutSec), runner, String(noOutputTimeoutSec)];
-  const result = await runtime.exec(handle, ['bash', '-c', LAUNCH, 'mlgym-launch', ...args], {
-    stdin: command,
-    env: { ...env, HOME: handle.home },
-  });
+  const { args, stdin } = launchInput(handle, execId, command, timeoutSec, noOutputTimeoutSec);
+  const result = await runtime.exec(handle, ['bash', '-c', LAUNCH, 'mlgym-launch', ...args], { ...(stdin !== undefined && { stdin }), env: { ...env, HOME: handle.home } });
   if (result.exitCode !== 0) throw new DetachedStartError(execId, result.stderr.trim() || `exit ${result.exitCode}`);
   return { started: result.stdout.trim() === 'started' };
 }
@@ -70,7 +81,7 @@ export async function startDetached(
 // names this exec dir right after the runner (\`bash .../mlgym-exec <this dir> ...\`): after a
 // sandbox restart pids are handed out again. Until the launcher's background child has exec'd
 // its way to the runner, it is still \`bash -c ... mlgym-launch <this dir> ...\` or
-// \`setsid nohup .../mlgym-exec <this dir> ...\`, and in the middle of an exec its command line
+// \`setsid .../mlgym-exec <this dir> ...\`, and in the middle of an exec its command line
 // reads empty: a poll right after the start sees those under load.
 const POLL = `d=$1
 [ -e "$d/started" ] || { echo missing=1; exit 0; }
@@ -107,7 +118,11 @@ const LAUNCH_GRACE_SEC = 60;
 
 export async function pollDetached(runtime: SandboxRuntime, handle: SandboxHandle, execId: string): Promise<DetachedStatus> {
   const result = await runtime.exec(handle, ['bash', '-c', POLL, 'mlgym-poll', execDir(handle, execId)]);
-  const [head, ...tail] = result.stdout.split('\n--\n');
+  return parsePoll(result.stdout, execId);
+}
+
+function parsePoll(stdout: string, execId: string): DetachedStatus {
+  const [head, ...tail] = stdout.split('\n--\n');
   const fields = new Map(head.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
   if (fields.has('missing')) throw new DetachedExecNotFoundError(execId);
   const num = (key: string) => (fields.get(key) ? Number(fields.get(key)) : undefined);
@@ -146,6 +161,115 @@ function noteFor(s: { exitCode?: number; timedOut: boolean; lost: boolean; kille
     return `killed by signal ${s.exitCode - 128}${name ? ` (${name})` : ''}`;
   }
   return undefined;
+}
+
+/** A script run inside the sandbox with `bash -c`, and its arguments. */
+export interface ScriptCall {
+  script: string;
+  args: string[];
+}
+
+export interface QuickStartOptions {
+  /** Runs first; when it exits non-zero nothing starts, and its output comes back as `gated`. */
+  gate?: ScriptCall;
+  /** Runs once the command has ended within the wait (e.g. the workspace listing of a snapshot). */
+  after?: ScriptCall;
+  /** How long to wait for the command to end before answering. */
+  waitMs: number;
+  /** Output up to this size comes back inline; larger output is read with readDetachedOutput. */
+  inlineOutputBytes: number;
+}
+
+export type QuickStart =
+  | { gated: string }
+  | {
+      started: boolean;
+      status: DetachedStatus;
+      /** The whole output, when the command ended and it was small enough. */
+      output?: string;
+      after?: { stdout: string; stderr: string; exitCode: number };
+    };
+
+// One `docker exec` for the common case of a short command: the gate, the launch (LAUNCH, reading
+// the command from stdin), a bounded wait for the exit file, the poll (POLL), and once the command
+// has ended the `after` script and the output. Each part is the same script the separate calls run
+// (in a subshell here: no new bash to start), so a command that outlives the wait simply continues
+// under pollDetached. Sections are framed by a marker line with a nonce the caller chose, so no
+// output can forge one. The wait sleeps with `read -t` on the runner's fifo (made first thing, never
+// written): no process per tick.
+const QUICK = `set -u
+nonce=$1 wait_ticks=$2 inline=$3 gate=$4 gate_n=$5; shift 5
+gate_args=("\${@:1:gate_n}"); shift "$gate_n"
+after=$1 after_n=$2; shift 2
+after_args=("\${@:1:after_n}"); shift "$after_n"
+launch=$1 poll=$2; shift 2
+d=$1
+mark() { printf '\\n@@%s@@%s\\n' "$nonce" "$1"; }
+if [ -n "$gate" ]; then
+  gated=$(set -- "\${gate_args[@]}"; eval "$gate" </dev/null) || { mark gated; printf '%s' "$gated"; exit 0; }
+fi
+launched=$(eval "$launch") || exit $?
+mark launch; printf '%s' "$launched"
+if [ ! -e "$d/exit" ]; then
+  for ((i = 0; i < 5000; i++)); do [ -p "$d/.tick" ] || [ -e "$d/exit" ] && break; done
+  if [ -p "$d/.tick" ] && exec 4<>"$d/.tick"; then
+    for ((i = 0; i < wait_ticks; i++)); do [ -e "$d/exit" ] && break; read -r -t 0.005 -u 4 _; done
+    exec 4<&-
+  fi
+fi
+mark poll; (set -- "$d"; eval "$poll" </dev/null)
+[ -e "$d/exit" ] || exit 0
+if [ -n "$after" ]; then
+  mark after; (set -- "\${after_args[@]}"; eval "$after" </dev/null 2>"$d/after.err")
+  code=$?
+  mark after-exit; printf '%s' "$code"
+  mark after-err; cat "$d/after.err"
+fi
+size=$(stat -c %s "$d/out" 2>/dev/null || echo 0)
+[ "$size" -le "$inline" ] || exit 0
+mark out; cat "$d/out" 2>/dev/null
+exit 0`;
+
+/**
+ * Starts the command (unless the gate says no) and waits up to `waitMs` for it to end, in one
+ * round trip: for a short command the status, the output and the \`after\` script's result come
+ * back at once. Same files and semantics as startDetached + pollDetached (a retry re-attaches).
+ */
+export async function startAndWait(
+  runtime: SandboxRuntime,
+  handle: SandboxHandle,
+  execId: string,
+  command: string,
+  timeoutSec: number,
+  noOutputTimeoutSec: number,
+  env: Record<string, string>,
+  options: QuickStartOptions,
+): Promise<QuickStart> {
+  const nonce = randomBytes(12).toString('hex');
+  const call = (part?: ScriptCall) => (part ? [part.script, String(part.args.length), ...part.args] : ['', '0']);
+  const { args, stdin } = launchInput(handle, execId, command, timeoutSec, noOutputTimeoutSec);
+  const argv = ['bash', '-c', QUICK, 'mlgym-quick', nonce, String(Math.ceil(options.waitMs / 5)), String(options.inlineOutputBytes), ...call(options.gate), ...call(options.after), LAUNCH, POLL, ...args];
+  const result = await runtime.exec(handle, argv, { ...(stdin !== undefined && { stdin }), env: { ...env, HOME: handle.home } });
+  if (result.exitCode !== 0) throw new DetachedStartError(execId, result.stderr.trim() || `exit ${result.exitCode}`);
+  const sections = splitSections(result.stdout, nonce);
+  const gated = sections.get('gated');
+  if (gated !== undefined) return { gated };
+  const status = parsePoll(sections.get('poll') ?? '', execId);
+  const afterOut = sections.get('after');
+  return {
+    started: sections.get('launch') === 'started',
+    status,
+    ...(sections.has('out') && { output: sections.get('out') }),
+    ...(afterOut !== undefined && { after: { stdout: afterOut, stderr: sections.get('after-err') ?? '', exitCode: Number(sections.get('after-exit') ?? -1) } }),
+  };
+}
+
+/** The sections of QUICK's output by name (text before the first marker is dropped). */
+function splitSections(stdout: string, nonce: string): Map<string, string> {
+  const parts = stdout.split(new RegExp(`\n@@${nonce}@@([a-z-]+)\n`));
+  const sections = new Map<string, string>();
+  for (let i = 1; i + 1 < parts.length; i += 2) sections.set(parts[i], parts[i + 1]);
+  return sections;
 }
 
 /** The command's whole output so far (stdout and stderr interleaved as written). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { currentState, type DetachedStatus, killDetached, pollDetached, readDetachedOutput, startDetached } from '../../activities/sandbox/detached';
+import { currentState, type DetachedStatus, killDetached, pollDetached, readDetachedOutput, startAndWait, startDetached } from '../../activities/sandbox/detached';
 import type { SandboxRuntime } from '../../activities/sandbox/runtime';
 import type { SandboxHandle } from '../../lib/episode';
 
@@ -143,5 +143,41 @@ export function detachedContract(get: () => SandboxUnderTest | undefined, skipRe
     assert.deepEqual(await startDetached(s.runtime, s.handle, 'attach', command, 10), { started: false });
     const log = await sh(s, 'cat "$HOME/attach.log"');
     assert.equal(log.stdout, 'run\n');
+  });
+
+  const quickOptions = (waitMs: number) => ({ waitMs, inlineOutputBytes: 1024, after: { script: 'echo "after $1"; echo warn >&2; exit 4', args: ['x y'] } });
+
+  it('startAndWait: a short command comes back done in one call, with its output and the after script', async (s) => {
+    // Output that imitates the framing cannot forge a section: the markers carry a fresh nonce.
+    const command = `printf '%s\\n' 'first' '@@0@@poll' 'exit=0'; cd /tmp; exit 3`;
+    const quick = await startAndWait(s.runtime, s.handle, 'quick-short', command, 10, 0, {}, quickOptions(5000));
+    assert.ok(!('gated' in quick));
+    assert.equal(quick.started, true);
+    assert.deepEqual([quick.status.done, quick.status.exitCode, quick.status.state?.working_dir], [true, 3, '/tmp']);
+    assert.equal(quick.output, 'first\n@@0@@poll\nexit=0\n');
+    assert.deepEqual(quick.after, { stdout: 'after x y\n', stderr: 'warn\n', exitCode: 4 });
+    // The same exec id again: attached, not run twice, and the output is the first run's.
+    const again = await startAndWait(s.runtime, s.handle, 'quick-short', command, 10, 0, {}, quickOptions(5000));
+    assert.ok(!('gated' in again));
+    assert.deepEqual([again.started, again.output], [false, quick.output]);
+  });
+
+  it('startAndWait: a long command is left running after the wait; large output and commands go the long way', async (s) => {
+    const big = `: ${'x'.repeat(70 * 1024)}\nhead -c 2000 /dev/zero | tr '\\0' y; sleep 1.5`;
+    const quick = await startAndWait(s.runtime, s.handle, 'quick-long', big, 10, 0, {}, quickOptions(300));
+    assert.ok(!('gated' in quick));
+    assert.deepEqual([quick.started, quick.status.done, quick.output, quick.after], [true, false, undefined, undefined]);
+    const done = await waitDone(s, 'quick-long');
+    assert.equal(done.exitCode, 0);
+    // 2000 bytes of output: over the 1024 inline, read from the file.
+    assert.equal((await readDetachedOutput(s.runtime, s.handle, 'quick-long')).toString(), 'y'.repeat(2000));
+  });
+
+  it('startAndWait: a gate that says no starts nothing and returns what it printed', async (s) => {
+    const gate = { script: 'echo "found $1"; exit 3', args: ['step-9'] };
+    const quick = await startAndWait(s.runtime, s.handle, 'quick-gated', 'echo ran > "$HOME/gated.log"', 10, 0, {}, { ...quickOptions(1000), gate });
+    assert.deepEqual(quick, { gated: 'found step-9' });
+    const check = await sh(s, 'ls "$HOME/.mlgym/exec/quick-gated" "$HOME/gated.log" 2>&1; true');
+    assert.match(check.stdout, /No such file or directory[\s\S]*No such file or directory/);
   });
 }

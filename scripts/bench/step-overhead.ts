@@ -1,0 +1,219 @@
+/**
+ * What one agent step costs beyond the command itself: an episode of N steps whose command is
+ * `true`, its replies replayed with zero latency, in a Docker sandbox, against one raw `docker exec`
+ * round trip measured in the same run on the same image. Starts the Docker engine (provisioning
+ * scripts), its own Temporal dev server and an in-process worker, then prints:
+ *   - the raw `docker exec true` round trip (median),
+ *   - the step time (median interval between successive model calls, steady state) and the ratio,
+ *   - where a step's time goes: per activity, time in the task queue and running; per workflow
+ *     task; the sandbox calls (docker exec, archive copies) each step makes and their time.
+ *
+ *   node --import tsx scripts/bench/step-overhead.ts [--steps N] [--json]
+ *
+ * Not part of CI: a measurement, not a test (the figures depend on the machine).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { tsToMs } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import * as activities from '../../activities';
+import { createDockerSandbox, DockerRuntime } from '../../activities/sandbox/docker';
+import { dockerClient } from '../../activities/sandbox/docker-client';
+import { EpisodeInput } from '../../lib/episode';
+import { startTemporal } from '../../tests/support/temporal';
+import { episodeWorkflow } from '../../workflows/episode';
+import { REPO_ROOT } from '../lib/settings';
+import { loadTask } from '../lib/tasks';
+
+const GUESS_TASK = path.join(REPO_ROOT, 'tests/fixtures/tasks/guess/task.yaml');
+const reply = (command: string) => `DISCUSSION\nNext.\n\n\`\`\`\n${command}\n\`\`\`\n`;
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+const median = (values: number[]) => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** Counts and times every call the worker makes on the Docker runtime (exec, copyIn, copyOut, ...). */
+function instrumentRuntime(): Map<string, number[]> {
+  const calls = new Map<string, number[]>();
+  const proto = DockerRuntime.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of ['exec', 'copyIn', 'copyOut', 'writeEntries'] as const) {
+    const original = proto[name];
+    proto[name] = async function (this: unknown, ...args: unknown[]) {
+      const started = performance.now();
+      try {
+        return await original.apply(this, args);
+      } finally {
+        const list = calls.get(name) ?? [];
+        list.push(performance.now() - started);
+        calls.set(name, list);
+      }
+    };
+  }
+  return calls;
+}
+
+/** The raw round trip: `docker exec true` on a running container of the task's image, through the same API. */
+async function rawExecRoundTrip(rounds: number): Promise<number> {
+  const task = loadTask(GUESS_TASK);
+  const episodeId = `bench-raw-${process.pid}`;
+  const handle = await createDockerSandbox({ episodeId, task: task.config, taskDir: task.dir });
+  const container = dockerClient().getContainer(handle.containerId!);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const started = performance.now();
+      const exec = await container.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({});
+      await new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+        stream.resume();
+      });
+      await exec.inspect();
+      times.push(performance.now() - started);
+    }
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+  return median(times.slice(2));
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Per activity type: median time scheduled -> started (queue) and started -> completed (running). */
+function activityTimes(events: HistoryEvent[]) {
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const started = new Map<string, number>();
+  const byType = new Map<string, { queue: number[]; run: number[] }>();
+  for (const e of events) {
+    const at = tsToMs(e.eventTime);
+    const id = String(e.eventId);
+    if (e.activityTaskScheduledEventAttributes) scheduled.set(id, { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
+    if (e.activityTaskStartedEventAttributes) started.set(String(e.activityTaskStartedEventAttributes.scheduledEventId), at);
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const s = scheduled.get(String(done.scheduledEventId));
+      const st = started.get(String(done.scheduledEventId));
+      if (!s || st === undefined) continue;
+      const entry = byType.get(s.type) ?? { queue: [], run: [] };
+      entry.queue.push(st - s.at);
+      entry.run.push(at - st);
+      byType.set(s.type, entry);
+    }
+  }
+  return [...byType].map(([type, t]) => ({ activity: type, count: t.run.length, queueMs: round(median(t.queue)), runMs: round(median(t.run)) }));
+}
+
+/** Median workflow task: scheduled -> completed (queue, replay of new events, commands). */
+function workflowTaskTimes(events: HistoryEvent[]) {
+  const scheduledAt = new Map<string, number>();
+  const times: number[] = [];
+  for (const e of events) {
+    const at = tsToMs(e.eventTime);
+    if (e.workflowTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), at);
+    const done = e.workflowTaskCompletedEventAttributes;
+    if (done) {
+      const s = scheduledAt.get(String(done.scheduledEventId));
+      if (s !== undefined) times.push(at - s);
+    }
+  }
+  return { count: times.length, medianMs: round(median(times)) };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { steps: { type: 'string', default: '30' }, json: { type: 'boolean' } } });
+  const steps = Number(values.steps);
+  if (!Number.isInteger(steps) || steps < 5 || steps > 500) throw new Error('--steps must be an integer from 5 to 500');
+
+  for (const script of ['docker.sh', 'images.sh']) {
+    const run = spawnSync('bash', [path.join(REPO_ROOT, 'scripts/provision', script)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (run.status !== 0) throw new Error(`scripts/provision/${script} failed`);
+  }
+  const scratch = mkdtempSync(path.join(tmpdir(), 'mlgym-bench-step-'));
+  process.env.MLGYM_ARTIFACTS = path.join(scratch, 'artifacts');
+  const traj = path.join(scratch, 'true.traj');
+  writeFileSync(traj, JSON.stringify({ trajectory: [...Array.from({ length: steps }, () => reply('true')), reply('submit')].map((response) => ({ response })) }));
+
+  log('raw docker exec round trip');
+  const rawMs = await rawExecRoundTrip(30);
+
+  log('starting the Temporal dev server and a worker');
+  const env = await startTemporal();
+  const taskQueue = `bench-step-${process.pid}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
+  const running = worker.run();
+  const calls = instrumentRuntime();
+  try {
+    const task = loadTask(GUESS_TASK);
+    const input = EpisodeInput.parse({
+      episodeId: `bench-step-${process.pid}-${Date.now()}`,
+      taskDir: task.dir,
+      task: task.config,
+      model: `replay:${traj}`,
+      modelParams: {},
+      runtime: 'docker',
+      limits: { max_steps: steps + 5 },
+    });
+    log(`episode of ${steps} steps of \`true\` (zero-latency replay, docker)`);
+    const started = Date.now();
+    const result = await env.client.workflow.execute(episodeWorkflow, { workflowId: input.episodeId, taskQueue, args: [input] });
+    const wallMs = Date.now() - started;
+    if (result.exitStatus !== 'submitted') throw new Error(`the episode ended ${result.exitStatus}, not submitted`);
+
+    const history = await env.client.workflow.getHandle(input.episodeId).fetchHistory();
+    const events = history.events ?? [];
+    const modelCalls = events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callModel')
+      .map((e) => tsToMs(e.eventTime));
+    // Steady state: skip the first two steps (sandbox start, caches warming).
+    const intervals = modelCalls.slice(3).map((at, i) => at - modelCalls[i + 2]);
+    const stepMs = median(intervals);
+    const perStep = (name: string) => ({ call: name, perStep: round((calls.get(name)?.length ?? 0) / (steps + 1)), medianMs: round(median(calls.get(name) ?? [])) });
+    const figures = {
+      steps,
+      rawDockerExecMs: round(rawMs),
+      stepMs: round(stepMs),
+      ratio: Math.round((stepMs / rawMs) * 100) / 100,
+      target: 'under 2.5',
+      episodeWallSeconds: Math.round(wallMs / 100) / 10,
+      historyEvents: events.length,
+      activities: activityTimes(events),
+      workflowTasks: workflowTaskTimes(events),
+      sandboxCalls: ['exec', 'copyIn', 'copyOut', 'writeEntries'].map(perStep).filter((c) => c.perStep > 0),
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
+    else {
+      const lines = [
+        `raw docker exec round trip: ${figures.rawDockerExecMs} ms (median of 28, \`true\` in a ${task.config.image} container)`,
+        `one agent step:             ${figures.stepMs} ms (median interval between model calls, ${steps} steps of \`true\`)`,
+        `ratio:                      ${figures.ratio} (target: ${figures.target})`,
+        `episode wall time:          ${figures.episodeWallSeconds} s, ${figures.historyEvents} history events`,
+        `workflow tasks:             ${figures.workflowTasks.count}, median ${figures.workflowTasks.medianMs} ms scheduled -> completed`,
+        'activities (median per call):',
+        ...figures.activities.map((a) => `  ${a.activity.padEnd(20)} x${String(a.count).padEnd(4)} queue ${a.queueMs} ms, running ${a.runMs} ms`),
+        'sandbox calls on the worker (per step, median):',
+        ...figures.sandboxCalls.map((c) => `  ${c.call.padEnd(20)} ${c.perStep} per step, ${c.medianMs} ms`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await env.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
