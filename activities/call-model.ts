@@ -14,7 +14,12 @@ import { readTranscript, writeMessage } from './transcript';
 import type { CallRecord, ModelCallRecord } from './finish';
 import { FailureType, hasFailureType } from '../lib/failures';
 
-const HEARTBEAT_MS = 5_000;
+/**
+ * A cancel reaches a running activity only in the reply to one of its heartbeats, and the worker
+ * sends at most one per throttle interval (3 s in workers/main.ts): beat often so a cancelled
+ * episode's model request is aborted within seconds.
+ */
+const HEARTBEAT_MS = 1_000;
 
 export interface CallModelInput {
   episodeId: string;
@@ -91,7 +96,7 @@ export async function callModel(input: CallModelInput): Promise<CallModelResult>
 
   let completion;
   // Heartbeats let Temporal notice a dead worker within the heartbeat timeout instead of the
-  // call's whole start-to-close timeout.
+  // call's whole start-to-close timeout, and bring the workflow's cancel, which aborts the request.
   const ctx = Context.current();
   const beat = setInterval(() => ctx.heartbeat({ waitingFor: input.model, step: input.step }), HEARTBEAT_MS);
   try {
@@ -104,8 +109,12 @@ export async function callModel(input: CallModelInput): Promise<CallModelResult>
       callIndex: input.callIndex,
       step: input.step,
       attempt: input.attempt,
+      signal: ctx.cancellationSignal,
     });
   } catch (err) {
+    // Cancelled (the episode was cancelled or the workflow is gone): report the cancellation itself,
+    // not the SDK's abort error, so the worker completes the activity as cancelled, not failed.
+    if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? err;
     if (hasFailureType(err, FailureType.ContextWindowExceeded)) return exitStep('exit_context', noBill, CONTEXT_EXIT, CONTEXT_EXIT);
     // A replayed run that ended on its budget: the recorded step's exit, free like every replayed call.
     if (hasFailureType(err, FailureType.CostLimitExceeded)) return exitStep('exit_cost', noBill, COST_EXIT, COST_EXIT);

@@ -10,7 +10,9 @@ import { evaluationMarker, observationFromOutput, timeoutObservation } from '../
 import { artifacts } from './context';
 import { currentState, type DetachedStatus, killDetached, pollDetached, readDetachedOutput, startAndWait, startDetached } from './sandbox/detached';
 import { runtimeFor } from './sandbox-lifecycle';
-import { earlierRunsGate, scanCall, type SupersededRuns, supersedeListed, takeSnapshot, workspaceScanOf } from './snapshot';
+import { scanCall, workspaceScanOf } from './snapshot/scan';
+import { earlierRunsGate, type SupersededRuns, supersedeListed } from './snapshot/supersede';
+import { takeSnapshot } from './snapshot/take';
 import { writeMessage } from './transcript';
 import type { ExecRecord } from './finish';
 

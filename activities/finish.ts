@@ -2,7 +2,7 @@ import { episodeKeys } from '../lib/artifact-keys';
 import { isTestScore, type Evaluation, type Usage } from '../lib/episode';
 import type { TranscriptMessage } from '../lib/history';
 import type { SnapshotReport } from '../lib/snapshot';
-import type { SupersededRuns } from './snapshot';
+import type { SupersededRuns } from './snapshot/supersede';
 import type { TaskConfig } from '../lib/task-config';
 import { exitReasonOf } from '../lib/exit-status';
 import { exitObservation } from '../lib/mlgym-env';

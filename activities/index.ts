@@ -7,6 +7,6 @@ export { recordObservation } from './record-observation';
 export { evaluateSubmission } from './evaluate';
 export { finishEpisode } from './finish';
 export { loadResumePoint } from './resume';
-export { restoreSandbox } from './snapshot';
+export { restoreSandbox } from './snapshot/restore';
 // The sweep's activities need a Temporal Client: workers register createSweepActivities(client)
 // from './sweep' next to these.

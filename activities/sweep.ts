@@ -6,7 +6,7 @@ import { mapLimited, settleWithin } from './async';
 import { rootCause } from '../lib/failures';
 import { outcomeOf, type CellSurvey, type ClosedEpisode, type CellOutcome } from '../lib/sweep';
 import { attemptId } from '../lib/sweep-spec';
-import { cancelSignal, statusQuery } from '../workflows/episode';
+import { cancelSignal, statusQuery } from '../lib/episode-messages';
 import { writeSweepReport } from './report';
 
 /**

@@ -4,7 +4,14 @@ import * as activities from '../activities';
 import { createSweepActivities } from '../activities/sweep';
 import { reapSandboxes } from '../activities/sandbox/reaper';
 import { ensureSearchAttributes } from './search-attributes';
-import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../scripts/lib/settings';
+import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../config/temporal';
+
+/**
+ * Heartbeats carry cancellation: the worker sends them often so a cancel reaches a running command
+ * or model call in seconds (by default it would wait 80% of the heartbeat timeout). Tests' workers
+ * use the same.
+ */
+export const HEARTBEAT_THROTTLE = { maxHeartbeatThrottleInterval: '3s', defaultHeartbeatThrottleInterval: '3s' } as const;
 
 export interface WorkerOptions {
   address?: string;
@@ -36,9 +43,7 @@ export async function createWorker(
     maxConcurrentActivityTaskExecutions: Number(process.env.MLGYM_MAX_ACTIVITIES ?? 20),
     // Running commands live in their sandboxes; on SIGTERM give in-flight activities time to report.
     shutdownGraceTime: '10s',
-    // Heartbeats carry cancellation: send them often so a cancel reaches a running command in seconds.
-    maxHeartbeatThrottleInterval: '3s',
-    defaultHeartbeatThrottleInterval: '3s',
+    ...HEARTBEAT_THROTTLE,
   });
   return { worker, connection, clientConnection };
 }

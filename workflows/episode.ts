@@ -3,8 +3,6 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   isCancellation,
   patched,
   proxyActivities,
@@ -16,31 +14,23 @@ import type * as activities from '../activities';
 import type { CallModelInput, CallModelResult } from '../activities/call-model';
 import type {
   EpisodeInput,
-  EpisodeLimits,
   EpisodePhase,
   EpisodeProgress,
   EpisodeResult,
-  EpisodeStatus,
   Evaluation,
   ExitReason,
   ResumeRequest,
 } from '../lib/episode';
 import { exitStatus, type SubmissionOutcome } from '../lib/exit-status';
-import { bestScore } from '../lib/scores';
-import { isTestScore } from '../lib/episode';
-import { SA } from '../lib/search-attributes';
 import { preview } from '../lib/truncate';
 import { parseAgentCommand } from '../lib/agent-commands';
 import { blockingReason, NON_RETRYABLE_TYPES } from '../lib/failures';
 import { snapshotExcludes, snapshotSettings } from '../lib/snapshot';
 import { isTrainingCommand, NO_OUTPUT_TIMEOUT_SEC } from '../lib/mlgym-env';
-
-export const statusQuery = defineQuery<EpisodeStatus>('status');
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
-/** Graceful cancel: stop after (or interrupt) the current step, autosubmit, tear down. */
-export const cancelSignal = defineSignal<[reason?: string]>('cancel');
-export const raiseLimitsSignal = defineSignal<[Partial<Pick<EpisodeLimits, 'max_steps' | 'cost_limit_usd'>>]>('raiseLimits');
+import { cancelSignal, pauseSignal, raiseLimitsSignal, resumeSignal, statusQuery } from '../lib/episode-messages';
+import { billModelCall, limitReached, recordEvaluation, startingProgress } from '../lib/episode-progress';
+import { episodeResult } from '../lib/episode-result';
+import { episodeSearchAttributes, episodeStatus } from '../lib/episode-status';
 
 const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode, loadResumePoint, recordObservation } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5 minutes',
@@ -77,15 +67,7 @@ const { restoreSandbox } = proxyActivities<typeof activities>({
  * `steps_per_run` steps so each run's history stays small.
  */
 export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProgress, resume?: ResumeRequest): Promise<EpisodeResult> {
-  const progress: EpisodeProgress = carried ?? {
-    step: 0,
-    transcriptLength: 0,
-    modelCalls: 0,
-    costUsd: 0,
-    usage: { inputTokens: 0, outputTokens: 0 },
-    evaluations: [],
-    limits: input.limits,
-  };
+  const progress: EpisodeProgress = carried ?? startingProgress(input.limits);
   let phase: EpisodePhase = carried ? 'running' : 'starting';
   let paused = false;
   let cancelReason: string | undefined;
@@ -99,23 +81,8 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   const stepTemplates = agent && { nextStepTemplate: agent.nextStepTemplate, nextStepNoOutputTemplate: agent.nextStepNoOutputTemplate, env: agent.env };
   const modelSettings = agent && { historyProcessor: agent.historyProcessor, formatError: agent.formatError, outputParser: agent.outputParser };
   const toolEnv = agent && { WINDOW: String(agent.window), OVERLAP: String(agent.overlap) };
-  const direction = input.task.metric.direction;
-  const metricName = input.task.metric.name;
 
-  setHandler(statusQuery, () => ({
-    episodeId: input.episodeId,
-    phase: blockedReason !== undefined ? 'blocked' : paused && phase === 'running' ? 'paused' : phase,
-    paused,
-    step: progress.step,
-    maxSteps: progress.limits.max_steps,
-    costUsd: progress.costUsd,
-    costLimitUsd: progress.limits.cost_limit_usd,
-    bestScore: bestScore(progress.evaluations, metricName, direction),
-    lastAction: progress.lastAction,
-    sandbox: progress.sandbox,
-    exitStatus: finalStatus,
-    blockedReason,
-  }));
+  setHandler(statusQuery, () => episodeStatus(input, progress, { phase, paused, blockedReason, exitStatus: finalStatus }));
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => {
     paused = false;
@@ -129,20 +96,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     progress.limits = { ...progress.limits, ...raise };
   });
 
-  const publish = (status: string) =>
-    upsertSearchAttributes([
-      { key: SA.task, value: input.task.id },
-      { key: SA.model, value: input.model },
-      ...(input.sweepId ? [{ key: SA.sweep, value: input.sweepId }] : []),
-      { key: SA.status, value: status },
-      { key: SA.step, value: progress.step },
-      { key: SA.cost, value: progress.costUsd },
-      { key: SA.blockedReason, value: blockedReason?.slice(0, 1000) ?? null },
-      ...(() => {
-        const best = bestScore(progress.evaluations, metricName, direction);
-        return best === undefined ? [] : [{ key: SA.bestScore, value: best }];
-      })(),
-    ]);
+  const publish = (status: string) => upsertSearchAttributes(episodeSearchAttributes(input, progress, status, blockedReason));
 
   if (resume && !carried) {
     // `mlgym episode resume`: a new run of an episode that failed or was terminated. Its progress
@@ -199,7 +153,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       },
     ]);
     progress.transcriptLength = outcome.transcriptLength;
-    if (outcome.status === 'scored') progress.evaluations.push({ kind, step: progress.step, metrics: outcome.metrics, ...(outcome.split && { split: outcome.split }) });
+    if (outcome.status === 'scored') recordEvaluation(progress, kind, outcome);
     phase = 'running';
     return outcome.status;
   };
@@ -224,14 +178,6 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   };
 
   /** Runs one step; returns why the episode must end, or undefined to go on. */
-  const limitReached = (): ExitReason | undefined => {
-    const limits = progress.limits;
-    // MLGym asks the model once more after the last step and ends the episode on that reply.
-    if (!mlgymAccounting && progress.step >= limits.max_steps) return 'max_steps';
-    if (limits.cost_limit_usd > 0 && progress.costUsd >= limits.cost_limit_usd) return 'exit_cost';
-    return undefined;
-  };
-
   const runStep = async (): Promise<ExitReason | undefined> => (mlgymAccounting ? runMlgymStep() : runLegacyStep());
 
   /**
@@ -266,10 +212,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
         formatErrors,
         ...modelSettings,
       });
-      progress.modelCalls += 1;
-      progress.costUsd += reply.costUsd;
-      progress.usage.inputTokens += reply.usage.inputTokens;
-      progress.usage.outputTokens += reply.usage.outputTokens;
+      billModelCall(progress, reply);
       if (reply.kind === 'action') {
         action = reply.action;
         exit = reply.exit;
@@ -353,10 +296,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
           historyObservations: limits.history_observations,
           formatErrors,
       });
-      progress.modelCalls += 1;
-      progress.costUsd += reply.costUsd;
-      progress.usage.inputTokens += reply.usage.inputTokens;
-      progress.usage.outputTokens += reply.usage.outputTokens;
+      billModelCall(progress, reply);
       if (reply.kind === 'context_exceeded') return 'exit_context';
       if (reply.kind === 'action' && reply.exit) return reply.exit;
       if (reply.kind === 'format_error') formatErrors.push({ replyKey: reply.replyKey, error: reply.error });
@@ -405,7 +345,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       if (paused) publish('paused');
       await condition(() => !paused || cancelReason !== undefined);
       if (cancelReason) continue;
-      exitReason = limitReached();
+      exitReason = limitReached(progress, mlgymAccounting);
       if (exitReason) break;
       // MLGym's reply past the step limit ends the episode: no new run just for it.
       const lastReply = mlgymAccounting && progress.step >= progress.limits.max_steps;
@@ -444,21 +384,6 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     });
     if (!input.keepSandbox) await teardownSandbox(sandbox);
     phase = 'done';
-    // MLGym's "last" score is results["agent"][-1]: the final evaluation, or the last validate when
-    // the final one produced no score.
-    const finalEvaluation = progress.evaluations.filter(isTestScore).at(-1);
-    return {
-      episodeId: input.episodeId,
-      task: input.task.id,
-      model: input.model,
-      exitStatus: finalStatus,
-      steps: progress.step,
-      costUsd: progress.costUsd,
-      usage: progress.usage,
-      score: finalEvaluation?.metrics,
-      bestScore: bestScore(progress.evaluations, metricName, direction),
-      evaluations: progress.evaluations,
-      ...paths,
-    };
+    return episodeResult(input, progress, finalStatus, paths);
   });
 }

@@ -4,8 +4,6 @@ import {
   ChildWorkflowCancellationType,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   log,
   ParentClosePolicy,
   patched,
@@ -19,31 +17,17 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { SweepActivities } from '../activities/sweep';
-import type { EpisodeInput } from '../lib/episode';
 import { rootCause } from '../lib/failures';
-import { SA } from '../lib/search-attributes';
-import {
-  costTotals,
-  countCells,
-  episodeIdOf,
-  outcomeOf,
-  summarizeCell,
-  type CellRecord,
-  type CellSurvey,
-  type ClosedEpisode,
-  type SweepOutcomeStatus,
-  type SweepResult,
-  type SweepStatus,
-} from '../lib/sweep';
+import { outcomeOf, type CellRecord, type SweepResult } from '../lib/sweep';
 import { reportTasksOf } from '../lib/report/sweep-report';
-import { planCells, type SweepPlan } from '../lib/sweep-spec';
-import { cancelSignal, episodeWorkflow } from './episode';
-
-export const sweepStatusQuery = defineQuery<SweepStatus>('status');
-/** Replaces the sweep's spec while it runs: new cells are surveyed then run; settings apply to new starts. */
-export const extendSweepSignal = defineSignal<[SweepPlan]>('extend');
-/** Re-runs every failed cell as a new attempt (a new episode id; the failed attempt stays in history). */
-export const retryFailedSignal = defineSignal('retryFailed');
+import type { SweepPlan } from '../lib/sweep-spec';
+import { cancelSignal } from '../lib/episode-messages';
+import { extendSweepSignal, retryFailedSignal, sweepStatusQuery } from '../lib/sweep-messages';
+import { episodeWorkflow } from './episode';
+import { SweepBudgetGate } from '../lib/sweep-budget';
+import { SweepCells } from '../lib/sweep-cells';
+import { episodeStartOf } from '../lib/sweep-episode-start';
+import { sweepOutcome, sweepStatus } from '../lib/sweep-status';
 
 /** What a sweep carries across continue-as-new: the cell table, nothing else. */
 export interface SweepCarried {
@@ -81,68 +65,17 @@ const { watchEpisodes } = proxyActivities<SweepActivities>({
  */
 export async function sweepWorkflow(plan: SweepPlan, carried?: SweepCarried): Promise<SweepResult> {
   let current = plan;
-  let records = new Map<string, CellRecord>();
-  const toSurvey = new Set<string>();
-  /** Failed children whose spend must be read from the episode (a failure carries no result). */
-  const costLookups = new Map<string, string>();
+  const cells = carried ? SweepCells.carried(carried.records) : SweepCells.planned(plan);
+  const budget = new SweepBudgetGate();
   let incoming: SweepPlan | undefined;
   let retryRequests = 0;
   let wake = false;
   let finished = false;
-  /** The budget at which the spend was found to have reached it (the spend never goes down). */
-  let exhaustedAt: number | undefined;
   const run = (carried?.run ?? 0) + 1;
   const { workflowId } = workflowInfo();
 
-  const adopt = (next: SweepPlan) => {
-    current = next;
-    const merged = new Map<string, CellRecord>();
-    for (const cell of planCells(next)) {
-      const known = records.get(cell.id);
-      if (known) merged.set(cell.id, known);
-      else {
-        merged.set(cell.id, { ...cell, state: 'pending', attempt: 0, closedCostUsd: 0, liveCostUsd: 0 });
-        toSurvey.add(cell.id);
-      }
-    }
-    // Cells dropped from the spec are forgotten unless they started (their spend and scores stay).
-    for (const record of records.values()) if (!merged.has(record.id) && record.state !== 'pending') merged.set(record.id, record);
-    for (const id of toSurvey) if (!merged.has(id)) toSurvey.delete(id);
-    records = merged;
-  };
-
-  const budgetExhausted = () => current.budgetUsd !== undefined && exhaustedAt === current.budgetUsd;
-
-  const status = (): SweepStatus => {
-    const list = [...records.values()];
-    const counts = countCells(list);
-    const costs = costTotals(list);
-    const exhausted = budgetExhausted();
-    return {
-      sweepId: current.name,
-      workflowId,
-      run,
-      phase: finished ? 'done' : toSurvey.size ? 'surveying' : exhausted ? 'budget_exhausted' : 'running',
-      concurrency: current.concurrency,
-      counts,
-      budget: {
-        ...(current.budgetUsd !== undefined ? { limitUsd: current.budgetUsd } : {}),
-        spentUsd: costs.total,
-        exhausted,
-        notStarted: exhausted ? counts.pending : 0,
-        ...(exhausted
-          ? {
-              message: `budget of $${current.budgetUsd?.toFixed(2)} reached ($${costs.total.toFixed(4)} spent by finished and running episodes): no new episode starts; ${counts.pending} cell(s) not started`,
-            }
-          : {}),
-      },
-      costUsd: costs.total,
-      costByModel: costs.byModel,
-      costByTask: costs.byTask,
-      models: current.models.map(({ key, model }) => ({ key, model })),
-      cells: list.map(summarizeCell),
-    };
-  };
+  const budgetExhausted = () => budget.isExhausted(current.budgetUsd);
+  const status = () => sweepStatus(current, cells, { workflowId, run, finished, budgetExhausted: budgetExhausted() });
 
   setHandler(sweepStatusQuery, status);
   setHandler(extendSweepSignal, (next) => {
@@ -154,29 +87,17 @@ export async function sweepWorkflow(plan: SweepPlan, carried?: SweepCarried): Pr
     wake = true;
   });
 
-  /** Records the end of a cell's running attempt; ignores news about any other attempt. */
-  const close = (cellId: string, episodeId: string, closed: Omit<ClosedEpisode, 'cellId' | 'episodeId'>) => {
-    const record = records.get(cellId);
-    if (!record || record.state !== 'running' || episodeIdOf(record) !== episodeId) return;
-    record.state = closed.state;
-    record.closedCostUsd += closed.costUsd;
-    record.liveCostUsd = 0;
-    record.outcome = closed.outcome;
-    record.error = closed.error;
-    wake = true;
+  /** News of an episode's end wakes the loop only when it changed the table (not for another attempt). */
+  const wakeIf = (changed: boolean) => {
+    if (changed) wake = true;
   };
 
   /** Awaits episodes this run did not start (or could not start because they exist) through an activity. */
   const watch = (cellIds: string[]) => {
-    const targets = () =>
-      cellIds.flatMap((id) => {
-        const record = records.get(id);
-        return record?.state === 'running' ? [{ cellId: id, episodeId: episodeIdOf(record) }] : [];
-      });
     void (async () => {
-      for (let episodes = targets(); episodes.length; episodes = targets()) {
+      for (let episodes = cells.runningEpisodes(cellIds); episodes.length; episodes = cells.runningEpisodes(cellIds)) {
         const closed = await watchEpisodes({ episodes, maxTimeMinutes: current.maxTimeMinutes });
-        for (const c of closed) close(c.cellId, c.episodeId, c);
+        for (const c of closed) wakeIf(cells.close(c));
       }
     })().catch((err: unknown) => log.error('watching episodes failed', { error: rootCause(err) }));
   };
@@ -195,172 +116,85 @@ export async function sweepWorkflow(plan: SweepPlan, carried?: SweepCarried): Pr
     void child
       .result()
       .then(
-        (result) => close(cellId, episodeId, { state: 'completed', costUsd: result.costUsd, outcome: outcomeOf(result) }),
-        (err: unknown) => {
-          costLookups.set(episodeId, cellId);
-          close(cellId, episodeId, { state: 'failed', costUsd: 0, error: rootCause(err) });
-        },
+        (result) => wakeIf(cells.close({ cellId, episodeId, state: 'completed', costUsd: result.costUsd, outcome: outcomeOf(result) })),
+        (err: unknown) => wakeIf(cells.closeFailedChild(cellId, episodeId, rootCause(err))),
       )
       .finally(() => timer?.cancel());
   };
 
-  const applySurvey = (surveys: CellSurvey[]) => {
-    const running: string[] = [];
-    for (const s of surveys) {
-      toSurvey.delete(s.cellId);
-      const record = records.get(s.cellId);
-      if (!record) continue;
-      record.attempt = s.attempt;
-      record.closedCostUsd = s.closedCostUsd;
-      record.liveCostUsd = s.liveCostUsd;
-      record.outcome = s.outcome;
-      record.error = s.error;
-      record.state = s.state === 'new' ? 'pending' : s.state;
-      if (s.state === 'running') running.push(s.cellId);
-    }
-    watch(running);
-  };
-
-  const retryFailed = () => {
-    for (const record of records.values()) {
-      const inSpec = current.tasks.some((t) => t.id === record.task) && current.models.some((m) => m.key === record.model);
-      if (record.state !== 'failed' || !inSpec) continue;
-      // The next start takes attempt + 1: a new episode id, the failed attempt stays visible.
-      record.state = 'pending';
-      record.error = undefined;
-      record.outcome = undefined;
-    }
-  };
-
-  const refreshLiveCosts = async () => {
-    const running = [...records.values()].filter((r) => r.state === 'running');
-    if (!running.length) return;
-    const costs = await episodeCosts({ episodeIds: running.map(episodeIdOf) });
-    for (const record of running) {
-      const cost = costs[episodeIdOf(record)];
-      if (record.state === 'running' && cost !== undefined) record.liveCostUsd = cost;
-    }
-  };
-
-  const lookUpFailedCosts = async () => {
-    const lookups = [...costLookups];
-    costLookups.clear();
-    const costs = await episodeCosts({ episodeIds: lookups.map(([episodeId]) => episodeId) });
-    for (const [episodeId, cellId] of lookups) {
-      const record = records.get(cellId);
-      if (record) record.closedCostUsd += costs[episodeId] ?? 0;
-    }
-  };
-
-  const startCell = async (record: CellRecord) => {
-    const task = current.tasks.find((t) => t.id === record.task);
-    const model = current.models.find((m) => m.key === record.model);
-    record.attempt += 1;
-    record.state = 'running';
-    record.liveCostUsd = 0;
-    const episodeId = episodeIdOf(record);
-    if (!task || !model) {
-      record.state = 'failed';
-      record.error = `cell ${record.id} is no longer in the sweep's spec`;
-      return;
-    }
-    const input: EpisodeInput = {
-      episodeId,
-      taskDir: task.dir,
-      task: task.config,
-      model: model.model,
-      modelParams: model.params,
-      runtime: current.runtime,
-      limits: current.limits,
-      sweepId: current.name,
-      keepSandbox: false,
-      ...(current.agent && { agent: current.agent }),
-    };
+  /** Starts the episode of a cell's new attempt; one that already exists is watched instead. */
+  const startEpisode = async (cell: Readonly<CellRecord>) => {
+    const episode = episodeStartOf(current, cell);
+    if (!episode) return cells.fail(cell.id, `cell ${cell.id} is no longer in the sweep's spec`);
     try {
       const child = await startChild(episodeWorkflow, {
-        workflowId: episodeId,
-        args: [input],
+        workflowId: episode.episodeId,
+        args: [episode.input],
         // Episodes outlive their sweep (terminated, cancelled or continued-as-new): a relaunch re-attaches.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         cancellationType: ChildWorkflowCancellationType.ABANDON,
         // Never run an id twice, even one that finished: a start that finds it is re-attached instead.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: SA.sweep, value: current.name },
-          { key: SA.task, value: task.id },
-          { key: SA.model, value: model.model },
-        ],
-        staticSummary: `${task.id} with ${model.model}, run ${record.run}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''} (sweep ${current.name})`,
+        typedSearchAttributes: episode.searchAttributes,
+        staticSummary: episode.summary,
       });
-      follow(child, record.id);
+      follow(child, cell.id);
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        watch([record.id]);
-        return;
-      }
-      record.state = 'failed';
-      record.error = `could not start ${episodeId}: ${rootCause(err)}`;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return watch([cell.id]);
+      cells.fail(cell.id, `could not start ${episode.episodeId}: ${rootCause(err)}`);
     }
   };
 
+  /** Starts pending cells while fewer than `concurrency` run and the budget allows new episodes. */
   const startWhatFits = async () => {
-    const running = () => countCells(records.values()).running;
-    if (running() >= current.concurrency || ![...records.values()].some((r) => r.state === 'pending')) return;
+    if (!cells.canStart(current.concurrency)) return;
     if (current.budgetUsd !== undefined) {
       if (budgetExhausted()) return;
-      await refreshLiveCosts();
-      if (costTotals(records.values()).total >= current.budgetUsd) {
-        exhaustedAt = current.budgetUsd;
-        log.info('sweep budget reached: no new episodes start', { budgetUsd: current.budgetUsd });
-        return;
-      }
+      // The budget counts running episodes' spend so far.
+      const episodeIds = cells.runningEpisodeIds();
+      if (episodeIds.length) cells.setLiveCosts(await episodeCosts({ episodeIds }));
     }
-    exhaustedAt = undefined;
-    const batch: CellRecord[] = [];
-    // Counted once: counting per visited record made each wake O(cells^2), and a replay of a
-    // 1,000-cell run (after a worker restart or a timed-out task) took longer than the task timeout.
-    const runningNow = running();
-    for (const record of records.values()) {
-      if (runningNow + batch.length >= current.concurrency) break;
-      if (record.state === 'pending') batch.push(record);
+    if (!budget.admits(current.budgetUsd, cells.costs().total)) {
+      log.info('sweep budget reached: no new episodes start', { budgetUsd: current.budgetUsd });
+      return;
     }
     // Started together: one workflow task for the whole batch keeps the history short.
-    await Promise.all(batch.map(startCell));
+    await Promise.all(cells.startNext(current.concurrency).map(startEpisode));
   };
 
-  const allDone = () =>
-    toSurvey.size === 0 &&
-    [...records.values()].every((r) => r.state === 'completed' || r.state === 'failed' || (r.state === 'pending' && budgetExhausted()));
+  /** Reads the spend of failed children (a failure carries no result) from their episodes. */
+  const lookUpFailedCosts = async () => {
+    const lookups = cells.takeCostLookups();
+    cells.addLookedUpCosts(lookups, await episodeCosts({ episodeIds: lookups.map((l) => l.episodeId) }));
+  };
 
-  if (carried) {
-    for (const record of carried.records) records.set(record.id, record);
-    watch(carried.records.filter((r) => r.state === 'running').map((r) => r.id));
-  } else {
-    adopt(plan);
-  }
+  const allDone = () => cells.allDone(budgetExhausted());
+
+  if (carried) watch(cells.runningCellIds());
 
   for (;;) {
     wake = false;
     if (incoming) {
-      adopt(incoming);
+      current = incoming;
+      cells.adopt(incoming);
       incoming = undefined;
     }
-    if (toSurvey.size) {
-      applySurvey(await surveySweepCells({ cellIds: [...toSurvey] }));
+    if (cells.surveying) {
+      watch(cells.applySurvey(await surveySweepCells({ cellIds: cells.toSurvey() })));
       continue;
     }
     if (retryRequests) {
       retryRequests = 0;
-      retryFailed();
+      cells.retryFailed(current);
     }
-    if (costLookups.size) await lookUpFailedCosts();
+    if (cells.hasCostLookups) await lookUpFailedCosts();
     if (allDone() && !incoming && !retryRequests) break;
     const info = workflowInfo();
     if (info.historyLength >= current.eventsPerRun || info.continueAsNewSuggested) {
       await condition(allHandlersFinished);
       if (!incoming && !retryRequests) {
         log.info('sweep continues as new', { run, historyLength: info.historyLength });
-        await continueAsNew<typeof sweepWorkflow>(current, { run, records: [...records.values()] });
+        await continueAsNew<typeof sweepWorkflow>(current, { run, records: cells.list() });
       }
       continue;
     }
@@ -371,14 +205,14 @@ export async function sweepWorkflow(plan: SweepPlan, carried?: SweepCarried): Pr
 
   finished = true;
   const final = status();
-  const outcome: SweepOutcomeStatus = final.counts.pending > 0 ? 'budget_exhausted' : final.counts.failed > 0 ? 'completed_with_failures' : 'completed';
+  const outcome = sweepOutcome(final.counts);
   // Sweeps recorded before the report existed end without it (their histories must still replay).
   if (patched('sweep-report')) {
     try {
       await writeSweepReport({
         sweepId: current.name,
         tasks: reportTasksOf(current),
-        models: current.models.map(({ key, model }) => ({ key, model })),
+        models: final.models,
         ...(current.budgetUsd !== undefined ? { budgetUsd: current.budgetUsd } : {}),
         status: { phase: final.phase, status: outcome, counts: final.counts, cells: final.cells },
       });

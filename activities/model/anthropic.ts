@@ -111,12 +111,15 @@ export class AnthropicProvider implements ModelProvider {
 
   private create(request: CompletionRequest, withSampling: boolean): Promise<unknown> {
     const { system, turns } = toMessagesApi(request.messages);
-    return this.client.messages.create({
-      model: request.model,
-      max_tokens: request.maxOutputTokens,
-      ...(system === undefined ? {} : { system }),
-      messages: turns,
-      ...(withSampling ? samplingParams(request) : {}),
-    });
+    return this.client.messages.create(
+      {
+        model: request.model,
+        max_tokens: request.maxOutputTokens,
+        ...(system === undefined ? {} : { system }),
+        messages: turns,
+        ...(withSampling ? samplingParams(request) : {}),
+      },
+      { signal: request.signal },
+    );
   }
 }

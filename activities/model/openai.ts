@@ -53,11 +53,14 @@ export class OpenAIProvider implements ModelProvider {
     const ctx: CallContext = { spec: `openai:${request.model}`, keyEnv: OPENAI_KEY_ENV, secrets: [this.settings.apiKey] };
     let raw: unknown;
     try {
-      raw = await this.client.chat.completions.create({
-        model: request.model,
-        messages: request.messages.map(({ role, content }) => ({ role, content })),
-        ...samplingParams(request),
-      });
+      raw = await this.client.chat.completions.create(
+        {
+          model: request.model,
+          messages: request.messages.map(({ role, content }) => ({ role, content })),
+          ...samplingParams(request),
+        },
+        { signal: request.signal },
+      );
     } catch (err) {
       throw sdkFailure(err, OpenAI, ctx);
     }

@@ -16,6 +16,11 @@ export interface CompletionRequest {
   /** The episode step this call answers (1-based) and its attempt (0, then 1.. for re-asks after a malformed reply). */
   step: number;
   attempt: number;
+  /**
+   * Aborts the HTTP request (the activity's cancellation signal): a cancelled episode must not wait
+   * for a hanging provider. The SDK then rejects with its abort error, which is not a provider fault.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Completion {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { cancelSignal, pauseSignal, resumeSignal, statusQuery } from '../../workflows/episode';
+import { cancelSignal, pauseSignal, resumeSignal, statusQuery } from '../../lib/episode-messages';
 import { withClient } from '../lib/temporal-client';
 import { usage } from '../lib/help';
 import { printJson, say, UsageError } from '../lib/output';

@@ -13,7 +13,8 @@ import { loadAgentForEpisodes } from '../lib/agent-file';
 import { loadTask } from '../lib/tasks';
 import { withClient } from '../lib/temporal-client';
 import { printJson, say, UsageError } from '../lib/output';
-import { TASK_QUEUE, workflowUiLink } from '../lib/settings';
+import { TASK_QUEUE } from '../../config/temporal';
+import { workflowUiLink } from '../lib/settings';
 import { followEpisode, type EpisodeOutcome } from '../lib/follow';
 
 const RunFlags = z.object({

@@ -6,7 +6,7 @@ import { buildSweepReport, reportInputOf, reportTasksOf } from '../../lib/report
 import { renderReportFiles } from '../../lib/report/render';
 import { progressLine, type SweepResult, type SweepStatus } from '../../lib/sweep';
 import { sweepNameOf, sweepWorkflowId } from '../../lib/sweep-spec';
-import { sweepStatusQuery } from '../../workflows/sweep';
+import { sweepStatusQuery } from '../../lib/sweep-messages';
 import { followWorkflow } from '../lib/follow';
 import { usage } from '../lib/help';
 import { printJson, say, UsageError } from '../lib/output';

@@ -1,7 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { EpisodeResult, EpisodeStatus } from '../../lib/episode';
 import { rootCause } from '../../lib/failures';
-import { statusQuery } from '../../workflows/episode';
+import { statusQuery } from '../../lib/episode-messages';
 import { say } from './output';
 import { workflowUiLink } from './settings';
 

@@ -10,12 +10,13 @@ import { PricingError, resolvePricing } from '../../lib/pricing';
 import { sumCosts, type SweepResult, type SweepStatus } from '../../lib/sweep';
 import { modelKey, planCells, sweepNameOf, SweepSpec, sweepWorkflowId, type SweepPlan } from '../../lib/sweep-spec';
 import { describeIssues } from '../../lib/task-config';
-import { statusQuery } from '../../workflows/episode';
-import { extendSweepSignal, retryFailedSignal, sweepStatusQuery, sweepWorkflow } from '../../workflows/sweep';
+import { statusQuery } from '../../lib/episode-messages';
+import { extendSweepSignal, retryFailedSignal, sweepStatusQuery } from '../../lib/sweep-messages';
+import { sweepWorkflow } from '../../workflows/sweep';
 import type { AgentConfig } from '../../lib/agent-config';
 import { loadAgentForEpisodes } from './agent-file';
 import { UsageError } from './output';
-import { TASK_QUEUE } from './settings';
+import { TASK_QUEUE } from '../../config/temporal';
 import { loadTask } from './tasks';
 
 /**

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporalAddress, temporalNamespace } from './settings';
+import { temporalAddress, temporalNamespace } from '../../config/temporal';
 import { UsageError } from './output';
 
 /** Connects to the Temporal server, failing with one clear line when it is not running. */

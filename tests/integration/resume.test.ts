@@ -7,21 +7,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { fromPayloadsAtIndex } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import * as activities from '../../activities';
+import { createSweepActivities } from '../../activities/sweep';
 import type { ExecCommandResult } from '../../activities/exec-command';
 import type { ExecRecord } from '../../activities/finish';
-import type { RestoreSandboxResult } from '../../activities/snapshot';
+import type { RestoreSandboxResult } from '../../activities/snapshot/restore';
 import { DockerRuntime } from '../../activities/sandbox/docker';
 import { listLocalSandboxes, LocalRuntime } from '../../activities/sandbox/local';
 import { episodeKeys } from '../../lib/artifact-keys';
 import type { EpisodeInput, EpisodeResult, EpisodeStatus, SandboxHandle } from '../../lib/episode';
 import type { SnapshotManifest } from '../../lib/snapshot';
 import { resumeClosedEpisode } from '../../scripts/lib/resume';
-import { episodeWorkflow, statusQuery } from '../../workflows/episode';
+import { resumeSignal, statusQuery } from '../../lib/episode-messages';
+import { episodeWorkflow } from '../../workflows/episode';
+import { HEARTBEAT_THROTTLE } from '../../workers/main';
 import { ensureDocker, removeLabelled } from '../support/docker';
 import { reply, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
-import type { RecordedRequest } from '../support/fake-llm-server';
+import type { RecordedRequest, ScriptItem } from '../support/fake-llm-server';
 import { SECRET, writeSandboxTask } from '../support/sandbox-task';
-import { type CliRun, runMlgymCli } from '../support/processes';
+import { type CliRun, runMlgymCli, startSteerableWorker } from '../support/processes';
 
 /**
  * Workspace snapshots and `mlgym episode resume`: real dev server, in-process worker, loopback LLM
@@ -37,9 +42,11 @@ let script: string[] = [];
 const stepOf = (request: RecordedRequest) => ((request.body as { messages: unknown[] }).messages.length - 2) / 2 + 1;
 const messagesOf = (request: RecordedRequest) => (request.body as { messages: unknown[] }).messages;
 
+const answerScript = (request: RecordedRequest) => ({ text: script[stepOf(request) - 1] ?? reply('submit'), usage: { inputTokens: 1000, outputTokens: 100 } });
+
 before(async () => {
   h = await startEpisodeHarness();
-  h.llm.setResponder((request) => ({ text: script[stepOf(request) - 1] ?? reply('submit'), usage: { inputTokens: 1000, outputTokens: 100 } }));
+  h.llm.setResponder(answerScript);
 });
 after(async () => {
   h.llm.setResponder(undefined);
@@ -301,6 +308,89 @@ describe('mlgym episode resume', () => {
       assert.equal(restore.report.snapshotStep, 1);
     } finally {
       await removeLabelled(`mlgym.episode=${input.episodeId}`);
+    }
+  });
+
+  test('resume after a rewrite never serves the old step (test with two workers)', async (t) => {
+    // Two worker processes on one task queue: B, a child process (its own transcript cache), runs
+    // the first run of the episode; A, in this process, the resumed run's steps 2 and 3, which
+    // rewrite the transcript's messages of those steps; B then makes step 4's model call. B must
+    // read A's messages, not those it saw in the first run.
+    const taskQueue = `two-workers-${process.pid}-${Date.now()}`;
+    const b = await startSteerableWorker({ TEMPORAL_ADDRESS: h.env.address, MLGYM_TASK_QUEUE: taskQueue }, path.join(mkdtempSync(path.join(tmpdir(), 'mlgym-worker-b-')), 'worker.log'));
+    let a: { worker: Worker; running: Promise<void> } | undefined;
+    const stopA = async () => {
+      a?.worker.shutdown();
+      await a?.running;
+      a = undefined;
+    };
+    // Step 4 is refused (HTTP 401): the episode waits, blocked, until it is resumed; then it submits.
+    let replies: ScriptItem[] = [reply('echo KEPT-1'), reply('echo OLD-2'), reply('echo OLD-3'), { fault: 'status', status: 401 }];
+    h.llm.setResponder((request) => replies[stepOf(request) - 1] ?? reply('submit'));
+    const input = h.input({});
+    const blockedAtStep = (runId: string, step: number) =>
+      waitFor(`the episode blocked at step ${step}`, async () => {
+        const status: EpisodeStatus = await h.env.client.workflow.getHandle(input.episodeId, runId).query(statusQuery);
+        return status.phase === 'blocked' && status.step === step ? status : undefined;
+      }, 120_000);
+    const callModelWorkers = async (runId: string) => {
+      const history = await h.env.client.workflow.getHandle(input.episodeId, runId).fetchHistory();
+      const scheduled = new Map<string, string>();
+      const identities: string[] = [];
+      for (const event of history.events ?? []) {
+        const s = event.activityTaskScheduledEventAttributes;
+        if (s) scheduled.set(String(event.eventId), s.activityType?.name ?? '');
+        const started = event.activityTaskStartedEventAttributes;
+        if (started && scheduled.get(String(started.scheduledEventId)) === 'callModel') identities.push(started.identity ?? '');
+      }
+      return identities;
+    };
+    try {
+      const identityB = await b.start();
+      const first = await h.env.client.workflow.start(episodeWorkflow, { workflowId: input.episodeId, taskQueue, args: [input] });
+      await blockedAtStep(first.firstExecutionRunId, 3);
+      await first.terminate('test: the episode is replaced from step 1');
+      assert.deepEqual(new Set(await callModelWorkers(first.firstExecutionRunId)), new Set([identityB]), 'B ran the first run');
+      await b.stop();
+
+      const worker = await Worker.create({
+        connection: h.env.nativeConnection,
+        taskQueue,
+        workflowsPath: require.resolve('../../workflows'),
+        activities: { ...activities, ...createSweepActivities(h.env.client) },
+        ...HEARTBEAT_THROTTLE,
+      });
+      a = { worker, running: worker.run() };
+      replies = [replies[0], reply('echo NEW-2'), reply('echo NEW-3'), { fault: 'status', status: 401 }];
+      const since = h.llm.requests.length;
+      const resumed = await resumeClosedEpisode(h.env.client, input.episodeId, { fromStep: 1 });
+      await blockedAtStep(resumed.runId, 3);
+      await stopA();
+
+      await b.start();
+      replies = [...replies.slice(0, 3), reply('submit')];
+      await h.env.client.workflow.getHandle(input.episodeId, resumed.runId).signal(resumeSignal);
+      const result = await h.env.client.workflow.getHandle<typeof episodeWorkflow>(input.episodeId, resumed.runId).result();
+      assert.equal(result.exitStatus, 'submitted');
+
+      // Steps 2 and 3 were A's calls, the refused and the answered step-4 calls A's and B's.
+      const workers = await callModelWorkers(resumed.runId);
+      assert.equal(workers.length, 4, JSON.stringify(workers));
+      assert.ok(workers.slice(0, 3).every((w) => w !== identityB), JSON.stringify(workers));
+      assert.equal(workers[3], identityB, 'B made the last model call');
+      // Every request of the resumed run carried the new steps, never the replaced ones.
+      const requests = h.llm.requests.slice(since);
+      const bodies = requests.map((r) => JSON.stringify(messagesOf(r)));
+      assert.equal(requests.length, 4);
+      for (const [i, body] of bodies.entries()) assert.doesNotMatch(body, /OLD-/, `request ${i + 1} of the resumed run`);
+      assert.match(bodies[3], /NEW-2[\s\S]*NEW-3/, "B's step-4 request carries the resumed run's steps 2 and 3");
+      // B also wrote the trajectory from the transcript.
+      assert.deepEqual(trajectoryOf(result).trajectory.slice(0, 3).map((s) => s.observation.trim()), ['KEPT-1', 'NEW-2', 'NEW-3']);
+      t.diagnostic(`callModel workers of the resumed run: ${workers.join(', ')}`);
+    } finally {
+      h.llm.setResponder(answerScript);
+      await stopA();
+      await b.exit();
     }
   });
 });

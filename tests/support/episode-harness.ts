@@ -9,6 +9,7 @@ import { EpisodeInput, type EpisodeInputArg } from '../../lib/episode';
 import { loadTask } from '../../scripts/lib/tasks';
 import { REPO_ROOT } from '../../scripts/lib/settings';
 import { episodeWorkflow } from '../../workflows/episode';
+import { HEARTBEAT_THROTTLE } from '../../workers/main';
 import { startFakeLlmServer, type FakeLlmServer } from './fake-llm-server';
 import { startTemporal } from './temporal';
 
@@ -54,6 +55,8 @@ export async function startEpisodeHarness(): Promise<EpisodeHarness> {
     workflowsPath: require.resolve('../../workflows'),
     // The sweep's activities reach episodes through the test server's client.
     activities: { ...activities, ...createSweepActivities(env.client) },
+    // As `mlgym worker`: a cancel reaches a running activity within seconds.
+    ...HEARTBEAT_THROTTLE,
   });
   const running = worker.run();
   return {

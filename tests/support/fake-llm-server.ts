@@ -36,6 +36,8 @@ export interface RecordedRequest {
   body: unknown;
   /** Arrival time, ms since the epoch. */
   at: number;
+  /** When the client closed the connection before the reply was sent (gave up, or aborted), ms since the epoch. */
+  closedAt?: number;
 }
 
 /** Answers requests once the script is used up (for long scripted episodes). */
@@ -162,6 +164,9 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     const request: RecordedRequest = { provider, method: req.method, path, headers: req.headers, body, at: Date.now() };
     requests.push(request);
     const seq = requests.length;
+    res.once('close', () => {
+      if (!res.writableFinished) request.closedAt = Date.now();
+    });
 
     if (body === undefined) return sendJson(res, 400, errorBody(provider, 400, 'request body is not JSON'));
     if ((body as { stream?: unknown }).stream === true) {

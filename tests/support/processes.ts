@@ -110,3 +110,57 @@ export async function startWorkerProcess(env: Record<string, string>, logFile: s
     },
   };
 }
+
+/** A worker process whose polling a test turns on and off while the process (and its memory) lives on. */
+export interface SteerableWorker {
+  /** Polls the task queue; resolves with the worker's identity (as recorded in activity events). */
+  start(): Promise<string>;
+  /** Stops polling (graceful shutdown); the process stays. */
+  stop(): Promise<void>;
+  exit(): Promise<void>;
+}
+
+/** Runs tests/support/steerable-worker.ts (the production createWorker) in a child process. */
+export async function startSteerableWorker(env: Record<string, string>, logFile: string): Promise<SteerableWorker> {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'tests/support/steerable-worker.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  type Reply = { state?: string; identity?: string; error?: string };
+  const replies: Reply[] = [];
+  const waiting: ((reply: Reply) => void)[] = [];
+  child.on('message', (reply: Reply) => {
+    const next = waiting.shift();
+    if (next) next(reply);
+    else replies.push(reply);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const nextReply = () =>
+    new Promise<Reply>((resolve, reject) => {
+      const queued = replies.shift();
+      if (queued) return resolve(queued);
+      waiting.push(resolve);
+      void exited.then(() => reject(new Error(`the worker process exited; see ${logFile}`)));
+    });
+  const send = async (command: string, state: string): Promise<Reply> => {
+    child.send(command);
+    const reply = await nextReply();
+    if (reply.state !== state) throw new Error(`worker process: ${command} answered ${JSON.stringify(reply)}; see ${logFile}`);
+    return reply;
+  };
+  const ready = await nextReply();
+  if (ready.state !== 'ready') throw new Error(`worker process did not start: ${JSON.stringify(ready)}`);
+  return {
+    start: async () => (await send('start', 'polling')).identity ?? '',
+    stop: async () => void (await send('stop', 'stopped')),
+    async exit() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send('exit');
+      await Promise.race([exited, sleep(30_000).then(() => child.kill('SIGKILL'))]);
+      await exited;
+    },
+  };
+}

@@ -3,6 +3,7 @@ import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { ModelSpecError, parseModelSpec, type ModelSpec } from '../../lib/model-spec';
 import { costOf, estimateTokens, PricingError, resolvePricing } from '../../lib/pricing';
@@ -109,6 +110,27 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
         assert.ok(!failure.nonRetryable);
         assert.match(failure.message, /timeout/);
         assert.ok(Date.now() - started < 4000, 'the request timeout must apply');
+      });
+
+      void it("aborts a hanging request at once when the call's signal fires, with the SDK's abort error (not a provider failure)", async () => {
+        server.script({ fault: 'hang' });
+        const before = server.requests.length;
+        const controller = new AbortController();
+        const pending = call({ MLGYM_MODEL_TIMEOUT_MS: '60000' }, request(wire.model, { signal: controller.signal })).then(
+          () => assert.fail('an aborted call must not complete'),
+          (err: unknown) => err,
+        );
+        while (server.requests.length === before) await sleep(10);
+        const sent = server.requests.at(-1)!;
+        const aborted = Date.now();
+        controller.abort();
+        const err = await pending;
+        assert.ok(Date.now() - aborted < 1000, 'the abort must not wait for the request timeout');
+        // Not mapped to ProviderUnavailable: the activity reports it as its cancellation.
+        assert.ok(!(err instanceof ApplicationFailure), `expected the SDK's abort error, got ${String(err)}`);
+        assert.equal((err as Error).constructor.name, 'APIUserAbortError');
+        while (sent.closedAt === undefined && Date.now() - aborted < 2000) await sleep(10);
+        assert.ok(sent.closedAt !== undefined, 'the server saw the connection closed');
       });
 
       void it('maps a broken JSON body to a retryable ProviderMalformedReply', async () => {

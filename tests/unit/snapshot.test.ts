@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { LocalArtifactStore } from '../../activities/artifacts/local';
 import { rebuildProgress } from '../../activities/resume';
-import { scanArgv } from '../../activities/snapshot';
+import { scanArgv } from '../../activities/snapshot/scan';
 import { episodeKeys } from '../../lib/artifact-keys';
 import { EpisodeLimits } from '../../lib/episode';
 import { diffManifest, type ManifestEntry, parseScan, restorePlan, type ScanEntry, snapshotExcludes, snapshotSettings } from '../../lib/snapshot';
