@@ -128,7 +128,6 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   const quickEnd = 'gated' in quick || !quick.status.done ? undefined : quick;
   const output = quickEnd?.output ?? (await readDetachedOutput(runtime, input.handle, execId)).toString('utf8');
   const outputKey = keys.execOutput(input.step);
-  await store.put(outputKey, output);
 
   const state = poll.state ?? (await currentState(runtime, input.handle));
   const marker = poll.timedOut ? undefined : evaluationMarker(output);
@@ -143,20 +142,26 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   }
   const executionTime = poll.elapsedSec ?? (Date.now() - started) / 1000;
   // Not part of the observation: the model is not told about snapshots; the UI shows the record.
-  const snapshot = input.snapshot
-    ? await takeSnapshot(runtime, input.handle, input.episodeId, input.step, input.snapshot, beat, quickEnd?.after && workspaceScanOf(input.handle, quickEnd.after))
-    : undefined;
+  // Independent writes go out together: a step's overhead is mostly round trips.
+  const [, snapshot] = await Promise.all([
+    store.put(outputKey, output),
+    input.snapshot
+      ? takeSnapshot(runtime, input.handle, input.episodeId, input.step, input.snapshot, beat, quickEnd?.after && workspaceScanOf(input.handle, quickEnd.after))
+      : undefined,
+  ]);
   const durationMs = Math.round(executionTime * 1000);
   const reported = { exitCode: poll.exitCode, outputBytes: poll.outputBytes, durationMs, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };
   // The evaluation that follows writes this step's observation and record.
   if (marker) return { ...reported, transcriptLength: input.transcriptLength, timedOut: false, marker };
   const record: ExecRecord = { observation, execution_time: executionTime, state, outputKey, exitCode: poll.exitCode, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };
-  await writeMessage(store, input.episodeId, input.transcriptLength, {
-    role: 'user',
-    kind: 'observation',
-    step: input.step,
-    content: observationPrompt(observation, input.step, input.maxSteps, state, input.stepTemplates),
-  });
-  await store.put(keys.execRecord(input.step), JSON.stringify(record));
+  await Promise.all([
+    writeMessage(store, input.episodeId, input.transcriptLength, {
+      role: 'user',
+      kind: 'observation',
+      step: input.step,
+      content: observationPrompt(observation, input.step, input.maxSteps, state, input.stepTemplates),
+    }),
+    store.put(keys.execRecord(input.step), JSON.stringify(record)),
+  ]);
   return { ...reported, transcriptLength: input.transcriptLength + 1, timedOut: poll.timedOut };
 }

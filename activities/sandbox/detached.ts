@@ -43,9 +43,12 @@ else
 fi
 mv -f "$tmp" "$d/cmd"
 # noclobber makes creating the marker atomic: of two concurrent starts, exactly one launches.
-if ! (set -C; printf '%s\\n' "\${EPOCHREALTIME:-$(date +%s)}" >"$d/started") 2>/dev/null; then echo attached; exit 0; fi
+set -C
+if ! { printf '%s\\n' "\${EPOCHREALTIME:-$(date +%s)}" >"$d/started"; } 2>/dev/null; then echo attached; exit 0; fi
+set +C
 setsid "$runner" "$d" "$timeout" "$quiet" >/dev/null 2>&1 </dev/null &
-printf '%s\\n' "$!" >"$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"
+# One short write: a reader sees no pid or the whole pid, never part of one.
+printf '%s\\n' "$!" >"$d/pid"
 echo started`;
 
 /** Commands up to this size travel as an argument: a `docker exec` with stdin costs a round trip more. */
@@ -107,11 +110,17 @@ if read -r code <"$d/exit" 2>/dev/null; then
 fi
 [ -e "$d/timed_out" ] && echo timed_out=1
 [ -e "$d/quiet" ] && echo quiet=1
-[ -e "$d/exit" ] && [ -s "$d/state.json" ] && { printf 'state='; head -c 4096 "$d/state.json" | tr -d '\\n'; echo; }
+if [ -e "$d/exit" ] && [ -s "$d/state.json" ]; then
+  s=
+  IFS= read -r -d '' s <"$d/state.json"
+  s=\${s//$'\\n'/}
+  printf 'state=%s\\n' "\${s:0:4096}"
+fi
 [ -e "$d/killed" ] && echo killed=1
 echo "out_bytes=$(stat -c %s "$d/out" 2>/dev/null || echo 0)"
 echo --
-tail -c 2000 "$d/out" 2>/dev/null | tail -n 1`;
+# The last line shows progress; a caller about to read the whole output says "nolast".
+[ "\${2:-}" = nolast ] || tail -c 2000 "$d/out" 2>/dev/null | tail -n 1`;
 
 /** A runner that has not written its pid this long after the start marker never launched. */
 const LAUNCH_GRACE_SEC = 60;
@@ -213,20 +222,24 @@ mark launch; printf '%s' "$launched"
 if [ ! -e "$d/exit" ]; then
   for ((i = 0; i < 5000; i++)); do [ -p "$d/.tick" ] || [ -e "$d/exit" ] && break; done
   if [ -p "$d/.tick" ] && exec 4<>"$d/.tick"; then
-    for ((i = 0; i < wait_ticks; i++)); do [ -e "$d/exit" ] && break; read -r -t 0.005 -u 4 _; done
+    for ((i = 0; i < wait_ticks; i++)); do [ -e "$d/exit" ] && break; read -r -t 0.002 -u 4 _; done
     exec 4<&-
   fi
 fi
-mark poll; (set -- "$d"; eval "$poll" </dev/null)
-[ -e "$d/exit" ] || exit 0
+polled=$(set -- "$d" nolast; eval "$poll" </dev/null)
+mark poll; printf '%s\\n' "$polled"
+nl=$'\\n'
+[[ $nl$polled == *"\${nl}exit="* ]] || exit 0
 if [ -n "$after" ]; then
   mark after; (set -- "\${after_args[@]}"; eval "$after" </dev/null 2>"$d/after.err")
   code=$?
   mark after-exit; printf '%s' "$code"
-  mark after-err; cat "$d/after.err"
+  err=
+  IFS= read -r -d '' err <"$d/after.err"
+  mark after-err; printf '%s' "$err"
 fi
-size=$(stat -c %s "$d/out" 2>/dev/null || echo 0)
-[ "$size" -le "$inline" ] || exit 0
+size_line="\${nl}out_bytes=([0-9]+)"
+[[ $nl$polled =~ $size_line ]] && [ "\${BASH_REMATCH[1]}" -le "$inline" ] || exit 0
 mark out; cat "$d/out" 2>/dev/null
 exit 0`;
 
@@ -248,7 +261,7 @@ export async function startAndWait(
   const nonce = randomBytes(12).toString('hex');
   const call = (part?: ScriptCall) => (part ? [part.script, String(part.args.length), ...part.args] : ['', '0']);
   const { args, stdin } = launchInput(handle, execId, command, timeoutSec, noOutputTimeoutSec);
-  const argv = ['bash', '-c', QUICK, 'mlgym-quick', nonce, String(Math.ceil(options.waitMs / 5)), String(options.inlineOutputBytes), ...call(options.gate), ...call(options.after), LAUNCH, POLL, ...args];
+  const argv = ['bash', '-c', QUICK, 'mlgym-quick', nonce, String(Math.ceil(options.waitMs / 2)), String(options.inlineOutputBytes), ...call(options.gate), ...call(options.after), LAUNCH, POLL, ...args];
   const result = await runtime.exec(handle, argv, { ...(stdin !== undefined && { stdin }), env: { ...env, HOME: handle.home } });
   if (result.exitCode !== 0) throw new DetachedStartError(execId, result.stderr.trim() || `exit ${result.exitCode}`);
   const sections = splitSections(result.stdout, nonce);

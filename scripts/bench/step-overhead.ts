@@ -61,8 +61,8 @@ function instrumentRuntime(): Map<string, number[]> {
   return calls;
 }
 
-/** The raw round trip: `docker exec true` on a running container of the task's image, through the same API. */
-async function rawExecRoundTrip(rounds: number): Promise<number> {
+/** Raw round trips: `docker exec true` on a running container of the task's image, through the same API. */
+async function rawExecRoundTrips(rounds: number): Promise<number[]> {
   const task = loadTask(GUESS_TASK);
   const episodeId = `bench-raw-${process.pid}`;
   const handle = await createDockerSandbox({ episodeId, task: task.config, taskDir: task.dir });
@@ -85,7 +85,7 @@ async function rawExecRoundTrip(rounds: number): Promise<number> {
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
-  return median(times.slice(2));
+  return times.slice(2);
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -144,8 +144,9 @@ async function main(): Promise<void> {
   const traj = path.join(scratch, 'true.traj');
   writeFileSync(traj, JSON.stringify({ trajectory: [...Array.from({ length: steps }, () => reply('true')), reply('submit')].map((response) => ({ response })) }));
 
-  log('raw docker exec round trip');
-  const rawMs = await rawExecRoundTrip(30);
+  // Sampled before and after the episode, so a change in the machine's load shows in both figures.
+  log('raw docker exec round trips');
+  const rawSamples = await rawExecRoundTrips(32);
 
   log('starting the Temporal dev server and a worker');
   const env = await startTemporal();
@@ -170,6 +171,8 @@ async function main(): Promise<void> {
     const wallMs = Date.now() - started;
     if (result.exitStatus !== 'submitted') throw new Error(`the episode ended ${result.exitStatus}, not submitted`);
 
+    rawSamples.push(...(await rawExecRoundTrips(32)));
+    const rawMs = median(rawSamples);
     const history = await env.client.workflow.getHandle(input.episodeId).fetchHistory();
     const events = history.events ?? [];
     const modelCalls = events
@@ -194,7 +197,7 @@ async function main(): Promise<void> {
     if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
     else {
       const lines = [
-        `raw docker exec round trip: ${figures.rawDockerExecMs} ms (median of 28, \`true\` in a ${task.config.image} container)`,
+        `raw docker exec round trip: ${figures.rawDockerExecMs} ms (median of ${rawSamples.length} before and after the episode, \`true\` in a ${task.config.image} container)`,
         `one agent step:             ${figures.stepMs} ms (median interval between model calls, ${steps} steps of \`true\`)`,
         `ratio:                      ${figures.ratio} (target: ${figures.target})`,
         `episode wall time:          ${figures.episodeWallSeconds} s, ${figures.historyEvents} history events`,

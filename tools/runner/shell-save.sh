@@ -18,7 +18,11 @@ __mlgym_save() {
       [ "$__mlgym_fn" = __mlgym_save ] || declare -f "$__mlgym_fn"
     done
     alias -p
-    printf 'LAST_ACTION=%q\n' "$(<"$__mlgym_dir/cmd")"
+    # Read without a process; trailing newlines dropped, as $(<file) drops them.
+    local __mlgym_cmd=
+    IFS= read -r -d '' __mlgym_cmd <"$__mlgym_dir/cmd"
+    while [[ $__mlgym_cmd == *$'\n' ]]; do __mlgym_cmd=${__mlgym_cmd%$'\n'}; done
+    printf 'LAST_ACTION=%q\n' "$__mlgym_cmd"
   } >"$__mlgym_dir/shell.sh.tmp" 2>/dev/null && mv -f "$__mlgym_dir/shell.sh.tmp" "$__mlgym_dir/shell.sh"
   # MLGym's `state` command (tools/lib/mlgym.sh): the open file and working directory, for the next prompt.
   state >"$__mlgym_dir/state.json" 2>/dev/null
