@@ -8,10 +8,9 @@ import { observationPrompt, type StepTemplates } from '../lib/prompts';
 import { SUBMISSION_NOT_FOUND_OBSERVATION, validationObservation } from '../lib/mlgym-env';
 import type { TaskConfig } from '../lib/task-config';
 import { artifacts } from './context';
-import { runTrustedEvaluation } from './sandbox/evaluation-context';
 import { copySubmissionOut } from './sandbox/submission';
 import { currentState } from './sandbox/detached';
-import { runtimeFor } from './sandbox-lifecycle';
+import { runtimeFor } from './sandbox/runtimes';
 import { ensureTaskData } from './sandbox/task-data';
 import { writeMessage } from './transcript';
 import type { ExecRecord } from './finish';
@@ -62,9 +61,8 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
     const beat = setInterval(() => ctx.heartbeat({ evaluating: input.kind }), 5_000);
     let run;
     try {
-      run = await runTrustedEvaluation({
+      run = await runtime.evaluate({
         episodeId: input.episodeId,
-        runtime: input.handle.runtime,
         task: input.task,
         taskDir: input.taskDir,
         submission,

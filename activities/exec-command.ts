@@ -9,7 +9,7 @@ import { truncateMiddle } from '../lib/truncate';
 import { evaluationMarker, observationFromOutput, timeoutObservation } from '../lib/mlgym-env';
 import { artifacts } from './context';
 import { currentState, type DetachedStatus, killDetached, pollDetached, readDetachedOutput, startAndWait, startDetached } from './sandbox/detached';
-import { runtimeFor } from './sandbox-lifecycle';
+import { runtimeFor } from './sandbox/runtimes';
 import { scanCall, workspaceScanOf } from './snapshot/scan';
 import { earlierRunsGate, type SupersededRuns, supersedeListed } from './snapshot/supersede';
 import { takeSnapshot } from './snapshot/take';
@@ -146,7 +146,7 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   const [, snapshot] = await Promise.all([
     store.put(outputKey, output),
     input.snapshot
-      ? takeSnapshot(runtime, input.handle, input.episodeId, input.step, input.snapshot, beat, quickEnd?.after && workspaceScanOf(input.handle, quickEnd.after))
+      ? takeSnapshot(runtime, input.handle, input.episodeId, input.step, input.snapshot, beat, quickEnd?.after && workspaceScanOf(runtime, quickEnd.after))
       : undefined,
   ]);
   const durationMs = Math.round(executionTime * 1000);

@@ -4,7 +4,7 @@ import { observationPrompt, type StepTemplates } from '../lib/prompts';
 import { artifacts } from './context';
 import type { ExecRecord } from './finish';
 import { currentState } from './sandbox/detached';
-import { runtimeFor } from './sandbox-lifecycle';
+import { runtimeFor } from './sandbox/runtimes';
 import { writeMessage } from './transcript';
 
 export interface RecordObservationInput {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { SandboxHandle } from '../../lib/episode';
 import { DetachedExecNotFoundError, DetachedStartError, InvalidExecIdError } from './errors';
-import { toolsDir } from './paths';
 import type { SandboxRuntime } from './runtime';
 
 /**
@@ -55,9 +54,9 @@ echo started`;
 const COMMAND_ARG_BYTES = 64 * 1024;
 
 /** LAUNCH's arguments; the command is the last one, or comes on stdin when large (or holding NUL). */
-function launchInput(handle: SandboxHandle, execId: string, command: string, timeoutSec: number, noOutputTimeoutSec: number): { args: string[]; stdin?: string } {
+function launchInput(runtime: SandboxRuntime, handle: SandboxHandle, execId: string, command: string, timeoutSec: number, noOutputTimeoutSec: number): { args: string[]; stdin?: string } {
   const bytes = Buffer.byteLength(command);
-  const args = [execDir(handle, execId), String(bytes), String(timeoutSec), `${toolsDir(handle)}/runner/mlgym-exec`, String(noOutputTimeoutSec)];
+  const args = [execDir(handle, execId), String(bytes), String(timeoutSec), `${runtime.toolsDir}/runner/mlgym-exec`, String(noOutputTimeoutSec)];
   return bytes <= COMMAND_ARG_BYTES && !command.includes('\0') ? { args: [...args, command] } : { args, stdin: command };
 }
 
@@ -73,7 +72,7 @@ export async function startDetached(
   /** Environment for the command's shell (e.g. the editor's WINDOW), on top of HOME. */
   env: Record<string, string> = {},
 ): Promise<{ started: boolean }> {
-  const { args, stdin } = launchInput(handle, execId, command, timeoutSec, noOutputTimeoutSec);
+  const { args, stdin } = launchInput(runtime, handle, execId, command, timeoutSec, noOutputTimeoutSec);
   const result = await runtime.exec(handle, ['bash', '-c', LAUNCH, 'mlgym-launch', ...args], { ...(stdin !== undefined && { stdin }), env: { ...env, HOME: handle.home } });
   if (result.exitCode !== 0) throw new DetachedStartError(execId, result.stderr.trim() || `exit ${result.exitCode}`);
   return { started: result.stdout.trim() === 'started' };
@@ -260,7 +259,7 @@ export async function startAndWait(
 ): Promise<QuickStart> {
   const nonce = randomBytes(12).toString('hex');
   const call = (part?: ScriptCall) => (part ? [part.script, String(part.args.length), ...part.args] : ['', '0']);
-  const { args, stdin } = launchInput(handle, execId, command, timeoutSec, noOutputTimeoutSec);
+  const { args, stdin } = launchInput(runtime, handle, execId, command, timeoutSec, noOutputTimeoutSec);
   const argv = ['bash', '-c', QUICK, 'mlgym-quick', nonce, String(Math.ceil(options.waitMs / 2)), String(options.inlineOutputBytes), ...call(options.gate), ...call(options.after), LAUNCH, POLL, ...args];
   const result = await runtime.exec(handle, argv, { ...(stdin !== undefined && { stdin }), env: { ...env, HOME: handle.home } });
   if (result.exitCode !== 0) throw new DetachedStartError(execId, result.stderr.trim() || `exit ${result.exitCode}`);

@@ -2,9 +2,11 @@ import * as os from 'node:os';
 import type Docker from 'dockerode';
 import type { SandboxHandle } from '../../lib/episode';
 import { containerOptions, LABELS } from './container-config';
-import { dockerCall, dockerClient, isMissingContainer, onContainer, statusCode } from './docker-client';
+import { checkDockerReachable, dockerCall, dockerClient, isMissingContainer, onContainer, statusCode } from './docker-client';
 import { dirsBetween, fileEntry, type FsEntry, normalizeEntries } from './entries';
 import { SandboxImageMissingError } from './errors';
+import { evaluateInContainer, type TrustedEvaluationInput, type TrustedEvaluationResult } from './evaluation-context';
+import { type PrepareJob, type PrepareRun, prepareInContainer } from './prepare-runs';
 import { type SandboxSpec, sandboxLayout } from './layout';
 import { dockerPaths, safeName } from './paths';
 import { runExec } from './docker-exec';
@@ -13,7 +15,34 @@ import { packEntries, readSingleFile } from './tar';
 
 /** One container per episode, driven through the Docker API (no docker CLI needed on the worker). */
 export class DockerRuntime implements SandboxRuntime {
+  readonly kind = 'docker';
+  readonly warning = undefined;
+  readonly toolsDir = dockerPaths.tools;
+  /** Root owns what the harness put in the workspace; the agent is uid 1000. */
+  readonly harnessUid = 0;
+
   constructor(private readonly docker: Docker = dockerClient()) {}
+
+  checkAvailable(): Promise<void> {
+    return checkDockerReachable(this.docker);
+  }
+
+  create(spec: SandboxSpec): Promise<SandboxHandle> {
+    return createDockerSandbox(spec, this.docker);
+  }
+
+  evaluate(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
+    return evaluateInContainer(input);
+  }
+
+  prepareData(job: PrepareJob): Promise<PrepareRun> {
+    return prepareInContainer(job);
+  }
+
+  /** Only the files: a folder entry in the archive would take over a root-owned shared folder. */
+  writeFiles(handle: SandboxHandle, files: FileToCopy[]): Promise<void> {
+    return this.writeEntries(handle, files.map(fileEntry));
+  }
 
   async exec(handle: SandboxHandle, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const container = this.container(handle);
@@ -161,4 +190,3 @@ async function startContainer(container: Docker.Container): Promise<void> {
   }
 }
 
-export { checkDockerReachable } from './docker-client';

@@ -2,7 +2,6 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import type { RuntimeKind } from '../../lib/episode';
 import type { TaskConfig } from '../../lib/task-config';
 import { containerOptions, LABELS } from './container-config';
 import { demuxBuffer, dockerCall, dockerClient, statusCode } from './docker-client';
@@ -26,7 +25,6 @@ import type { PreparedData } from './task-data';
 export interface TrustedEvaluationInput {
   /** Labels the evaluation container, so the reaper removes it if a crash leaves it behind. */
   episodeId: string;
-  runtime: RuntimeKind;
   task: TaskConfig;
   taskDir: string;
   /** The submission artefact copied out of the sandbox (copySubmissionOut); undefined runs the evaluator without one. */
@@ -45,9 +43,6 @@ export interface TrustedEvaluationResult {
   timedOut: boolean;
 }
 
-export function runTrustedEvaluation(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
-  return input.runtime === 'docker' ? evaluateInContainer(input) : evaluateInTempDir(input);
-}
 
 /**
  * Our evaluators run as root so they can keep hidden files (answers, seeds) from the submission's
@@ -68,7 +63,7 @@ async function contextLayout(input: TrustedEvaluationInput, workdir: string): Pr
   return normalizeEntries([...workspaceEntries(submission, workdir), ...trusted]);
 }
 
-async function evaluateInContainer(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
+export async function evaluateInContainer(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
   const { task } = input;
   const docker = dockerClient();
   let container: Docker.Container;
@@ -109,7 +104,7 @@ async function evaluateInContainer(input: TrustedEvaluationInput): Promise<Trust
   }
 }
 
-async function evaluateInTempDir(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
+export async function evaluateInTempDir(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlgym-eval-'));
   try {
     await writeHostEntries(await contextLayout(input, dir));

@@ -8,6 +8,8 @@ import { removeHostTree, writeHostEntries } from './host-fs';
 import { runProcess } from './host-process';
 import { type SandboxSpec, sandboxLayout } from './layout';
 import { repoRoot, safeName } from './paths';
+import { evaluateInTempDir, type TrustedEvaluationInput, type TrustedEvaluationResult } from './evaluation-context';
+import { type PrepareJob, type PrepareRun, prepareOnHost } from './prepare-runs';
 import type { ExecOptions, ExecResult, FileToCopy, SandboxRuntime } from './runtime';
 
 /**
@@ -34,8 +36,32 @@ function warnOnce(): void {
 const READY = '.ready';
 
 export class LocalRuntime implements SandboxRuntime {
+  readonly kind = 'local';
+  readonly warning = 'WARNING: --runtime local does not isolate the agent: no container, no limits, evaluator reachable.';
+  readonly toolsDir = path.join(repoRoot, 'tools');
+  /** One owner for everything: the task's read-only paths are excluded from snapshots by name. */
+  readonly harnessUid = undefined;
+
   constructor() {
     warnOnce();
+  }
+
+  async checkAvailable(): Promise<void> {}
+
+  create(spec: SandboxSpec): Promise<SandboxHandle> {
+    return createLocalSandbox(spec);
+  }
+
+  evaluate(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
+    return evaluateInTempDir(input);
+  }
+
+  prepareData(job: PrepareJob): Promise<PrepareRun> {
+    return prepareOnHost(job);
+  }
+
+  writeFiles(handle: SandboxHandle, files: FileToCopy[]): Promise<void> {
+    return this.copyIn(handle, files);
   }
 
   /** `options.user` is ignored: every command runs as the worker's user. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import type { SandboxHandle } from '../../lib/episode';
 
 /** The checkout this code runs from: tools/ and .mlgym/ are found relative to it. */
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -13,11 +12,6 @@ export const dockerPaths = {
   /** Written last when a sandbox is set up: its absence means a setup was interrupted. */
   readyMarker: '/opt/mlgym/.sandbox-ready',
 } as const;
-
-/** Where the agent tools (and the detached-command runner) live as seen from inside the sandbox. */
-export function toolsDir(handle: SandboxHandle): string {
-  return handle.runtime === 'docker' ? dockerPaths.tools : path.join(repoRoot, 'tools');
-}
 
 /**
  * A name for files and containers derived from an episode id. Ids may hold `:` or `/` (they embed

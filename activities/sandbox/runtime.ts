@@ -1,4 +1,7 @@
-import type { SandboxHandle } from '../../lib/episode';
+import type { RuntimeKind, SandboxHandle } from '../../lib/episode';
+import type { TrustedEvaluationInput, TrustedEvaluationResult } from './evaluation-context';
+import type { SandboxSpec } from './layout';
+import type { PrepareJob, PrepareRun } from './prepare-runs';
 
 /** Result of a short, synchronous command inside a sandbox. */
 export interface ExecResult {
@@ -25,10 +28,28 @@ export interface FileToCopy {
 }
 
 /**
- * What every sandbox runtime (docker, local) offers. Everything richer (detached commands that
- * survive worker crashes, evaluation contexts) is built on these few primitives.
+ * What every sandbox runtime (docker, local) offers, and every decision that depends on the kind:
+ * nothing outside the runtimes asks which one it has. Everything richer (detached commands that
+ * survive worker crashes, snapshots) is built on these primitives.
  */
 export interface SandboxRuntime {
+  readonly kind: RuntimeKind;
+  /** Said before work starts when the runtime does not confine the agent; undefined when it does. */
+  readonly warning: string | undefined;
+  /** Where the agent tools (and the detached-command runner) live, as seen from inside the sandbox. */
+  readonly toolsDir: string;
+  /** Files of this uid in the workspace are the harness's (evaluator copies, data): snapshots leave them out. */
+  readonly harnessUid: number | undefined;
+  /** Fails fast, saying what to do, when the runtime cannot work on this machine. */
+  checkAvailable(): Promise<void>;
+  /** Creates the episode's sandbox, or re-finds it: idempotent by episode id. */
+  create(spec: SandboxSpec): Promise<SandboxHandle>;
+  /** Scores a submission in a fresh context the agent never touched, removed afterwards. */
+  evaluate(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult>;
+  /** Runs a task's prepare script into the job's staging folder. */
+  prepareData(job: PrepareJob): Promise<PrepareRun>;
+  /** Writes files whose folders exist, leaving the folders (and their owners) as they are. */
+  writeFiles(handle: SandboxHandle, files: FileToCopy[]): Promise<void>;
   exec(handle: SandboxHandle, argv: string[], options?: ExecOptions): Promise<ExecResult>;
   copyIn(handle: SandboxHandle, files: FileToCopy[]): Promise<void>;
   /** The file's bytes, or undefined when it does not exist. */

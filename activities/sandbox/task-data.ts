@@ -1,14 +1,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import type { RuntimeKind } from '../../lib/episode';
 import type { TaskConfig } from '../../lib/task-config';
-import { demuxBuffer, dockerCall, dockerClient, statusCode } from './docker-client';
-import { SandboxImageMissingError, TaskDataError } from './errors';
+import { TaskDataError } from './errors';
 import { removeHostTree } from './host-fs';
-import { runProcess } from './host-process';
 import { repoRoot } from './paths';
+import { sandboxRuntime } from './runtimes';
 
 /**
  * Prepared task data: a task's `prepare` script fetches (or, for the small variant, generates) its
@@ -79,8 +77,8 @@ export async function prepareTaskData(task: TaskConfig, taskDir: string, options
   const staging = `${location.dir}.tmp-${randomBytes(4).toString('hex')}`;
   await fs.mkdir(staging, { recursive: true });
   try {
-    const run = options.runtime === 'docker' ? prepareInContainer : prepareOnHost;
-    const result = await run(task, taskDir, staging, options);
+    const cacheDir = path.join(dataRoot(), '_cache');
+    const result = await sandboxRuntime(options.runtime).prepareData({ task, taskDir, staging, cacheDir, ...options });
     if (result.exitCode !== 0) {
       const tail = result.output.trim().split('\n').slice(-20).join('\n');
       throw new TaskDataError(
@@ -128,84 +126,6 @@ export async function ensureTaskData(task: TaskConfig, taskDir: string, runtime:
     `the data of task ${task.id} is not prepared on this machine (${dataLocation(task.id, variant).dir}): ` +
       `run \`npx mlgym tasks prepare ${task.id}\` first, or set MLGYM_DATA=small on the worker for the small offline sample`,
   );
-}
-
-interface PrepareRun {
-  exitCode: number;
-  output: string;
-}
-
-function scriptArgs(task: TaskConfig, out: string, source: string | undefined, options: PrepareOptions): string[] {
-  return [task.data!.prepare, '--out', out, ...(options.variant === 'small' ? ['--small'] : []), ...(source ? ['--source', source] : [])];
-}
-
-async function prepareInContainer(task: TaskConfig, taskDir: string, staging: string, options: PrepareOptions): Promise<PrepareRun> {
-  const docker = dockerClient();
-  const cache = path.join(dataRoot(), '_cache');
-  await fs.mkdir(cache, { recursive: true });
-  // The whole tasks folder is mounted: tasks share files through symlinks into tasks/_shared.
-  const tasksRoot = path.dirname(taskDir);
-  const binds = [`${tasksRoot}:/tasks:ro`, `${staging}:/out`, `${cache}:/cache`];
-  if (options.sourceDir) binds.push(`${path.resolve(options.sourceDir)}:/source:ro`);
-  let container;
-  try {
-    container = await dockerCall(() =>
-      docker.createContainer({
-        Image: task.image,
-        User: 'root',
-        WorkingDir: `/tasks/${path.basename(taskDir)}`,
-        Entrypoint: ['python3', ...scriptArgs(task, '/out', options.sourceDir ? '/source' : undefined, options)],
-        Cmd: [],
-        // The image keeps the Hugging Face libraries offline for sandboxes; preparing may download.
-        Env: ['HF_HOME=/cache/hf', 'HF_HUB_OFFLINE=0', 'HF_DATASETS_OFFLINE=0', 'TRANSFORMERS_OFFLINE=0', 'PYTHONUNBUFFERED=1'],
-        HostConfig: { Binds: binds, NetworkMode: options.variant === 'small' ? 'none' : 'bridge', Init: true },
-        Labels: { 'mlgym.role': 'prepare', 'mlgym.task': task.id },
-      }),
-    );
-  } catch (err) {
-    if (statusCode(err) === 404) throw new SandboxImageMissingError(task.image);
-    throw err;
-  }
-  try {
-    await container.start();
-    const stream = await container.logs({ follow: true, stdout: true, stderr: true });
-    const lines: string[] = [];
-    let pending = '';
-    const sink = new PassThrough();
-    sink.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      for (const line of parts) {
-        lines.push(line);
-        options.onOutput?.(line);
-      }
-    });
-    docker.modem.demuxStream(stream, sink, sink);
-    await new Promise<void>((resolve) => {
-      stream.on('end', resolve);
-      stream.on('error', () => resolve());
-    });
-    if (pending) lines.push(pending);
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    if (lines.length === 0) {
-      const { stdout, stderr } = demuxBuffer(await container.logs({ stdout: true, stderr: true, follow: false }));
-      lines.push(stdout, stderr);
-    }
-    return { exitCode: StatusCode, output: lines.join('\n') };
-  } finally {
-    await container.remove({ force: true }).catch(() => undefined);
-  }
-}
-
-async function prepareOnHost(task: TaskConfig, taskDir: string, staging: string, options: PrepareOptions): Promise<PrepareRun> {
-  const result = await runProcess(['python3', ...scriptArgs(task, staging, options.sourceDir && path.resolve(options.sourceDir), options)], {
-    cwd: taskDir,
-    env: { ...process.env, PYTHONUNBUFFERED: '1' } as Record<string, string>,
-  });
-  const output = `${result.stdout}\n${result.stderr}`;
-  for (const line of output.split('\n')) if (line) options.onOutput?.(line);
-  return { exitCode: result.exitCode, output };
 }
 
 async function chmodTree(target: string, dirMode: number, fileMode: number): Promise<void> {

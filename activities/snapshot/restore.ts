@@ -10,11 +10,9 @@ import type { ArtifactStore } from '../artifacts/store';
 import { tryGetJson } from '../artifacts/store';
 import { artifacts } from '../context';
 import { killDetached } from '../sandbox/detached';
-import { DockerRuntime } from '../sandbox/docker';
-import { fileEntry } from '../sandbox/entries';
-import { toolsDir } from '../sandbox/paths';
 import type { FileToCopy, SandboxRuntime } from '../sandbox/runtime';
-import { prepareSandbox, runtimeFor } from '../sandbox-lifecycle';
+import { prepareSandbox } from '../sandbox-lifecycle';
+import { runtimeFor } from '../sandbox/runtimes';
 import { scanWorkspace } from './scan';
 
 /**
@@ -28,7 +26,7 @@ export type Beat = (details: Record<string, unknown>) => void;
 /** Bytes copied into a sandbox per archive when restoring (Docker's putArchive takes one tar each). */
 const RESTORE_BATCH_BYTES = 64 * 1024 * 1024;
 
-const script = (handle: SandboxHandle) => `${toolsDir(handle)}/runner/mlgym-snapshot`;
+const script = (runtime: SandboxRuntime) => `${runtime.toolsDir}/runner/mlgym-snapshot`;
 
 const UNFINISHED = `for d in "$HOME"/.mlgym/exec/*/; do
   [ -e "$d/started" ] || continue
@@ -49,7 +47,7 @@ async function commandsInSandbox(runtime: SandboxRuntime, handle: SandboxHandle)
 }
 
 async function applyPlan(runtime: SandboxRuntime, handle: SandboxHandle, part: Partial<Pick<RestorePlan, 'delete' | 'mkdir' | 'links' | 'files' | 'dirs'>>): Promise<string[]> {
-  const result = await runtime.exec(handle, ['python3', script(handle), 'apply', handle.workspace], { stdin: JSON.stringify(part), env: { HOME: handle.home } });
+  const result = await runtime.exec(handle, ['python3', script(runtime), 'apply', handle.workspace], { stdin: JSON.stringify(part), env: { HOME: handle.home } });
   if (result.exitCode !== 0) throw new Error(`restoring the workspace failed (exit ${result.exitCode}): ${result.stderr.trim().slice(-500)}`);
   return (JSON.parse(result.stdout) as { errors: string[] }).errors;
 }
@@ -89,10 +87,8 @@ export async function restoreWorkspace(
   let batch: FileToCopy[] = [];
   let batchBytes = 0;
   const flush = async () => {
-    // In a container, only the files themselves: the folders exist by now (the first apply made
-    // them), and a folder entry in the archive would take over a root-owned shared folder.
-    if (batch.length && runtime instanceof DockerRuntime) await runtime.writeEntries(handle, batch.map(fileEntry));
-    else if (batch.length) await runtime.copyIn(handle, batch);
+    // The folders exist by now (the first apply made them): only the files go in.
+    if (batch.length) await runtime.writeFiles(handle, batch);
     batch = [];
     batchBytes = 0;
   };

@@ -35,15 +35,15 @@ export type WorkspaceScan = { entries: ScanEntry[]; errors: string[] };
  * out; the local runtime has one owner for all, so the task's read-only paths are excluded by name.
  */
 export async function scanWorkspace(runtime: SandboxRuntime, handle: SandboxHandle, exclude: string[]): Promise<WorkspaceScan> {
-  return workspaceScanOf(handle, await runtime.exec(handle, scanArgv(handle.workspace, exclude), { env: { HOME: handle.home } }));
+  return workspaceScanOf(runtime, await runtime.exec(handle, scanArgv(handle.workspace, exclude), { env: { HOME: handle.home } }));
 }
 
 /** The workspace listing from the output of SCAN_SCRIPT (run alone or after a quick command). */
-export function workspaceScanOf(handle: SandboxHandle, result: { stdout: string; stderr: string; exitCode: number }): WorkspaceScan {
+export function workspaceScanOf(runtime: SandboxRuntime, result: { stdout: string; stderr: string; exitCode: number }): WorkspaceScan {
   if (result.exitCode !== 0 && (result.exitCode !== 1 || result.stdout === '')) {
     throw new Error(`listing the workspace failed (exit ${result.exitCode}): ${result.stderr.trim().slice(-500)}`);
   }
-  const scan = parseScan(result.stdout, handle.runtime === 'docker' ? 0 : undefined);
+  const scan = parseScan(result.stdout, runtime.harnessUid);
   scan.errors.push(...result.stderr.split('\n').filter(Boolean).slice(0, 20));
   return scan;
 }

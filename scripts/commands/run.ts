@@ -7,7 +7,7 @@ import path from 'node:path';
 import { resolvePricing } from '../../lib/pricing';
 import { describeIssues } from '../../lib/task-config';
 import { checkProviderReady } from '../../activities/model/providers';
-import { checkDockerReachable } from '../../activities/sandbox/docker';
+import { sandboxRuntime } from '../../activities/sandbox/runtimes';
 import { episodeWorkflow } from '../../workflows/episode';
 import { loadAgentForEpisodes } from '../lib/agent-file';
 import { loadTask } from '../lib/tasks';
@@ -82,12 +82,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(flags['validate-split'] !== undefined && { validate_split: flags['validate-split'] }),
     ...(flags['observation-chars'] !== undefined && { observation_chars: flags['observation-chars'] }),
   });
+  const runtime = sandboxRuntime(flags.runtime);
   await preflight(async () => {
     resolvePricing(spec, modelParams, limits.cost_limit_usd);
     await checkProviderReady(spec);
-    if (flags.runtime === 'docker') await checkDockerReachable();
+    await runtime.checkAvailable();
   });
-  if (flags.runtime === 'local') say('WARNING: --runtime local does not isolate the agent: no container, no limits, evaluator reachable.');
+  if (runtime.warning) say(runtime.warning);
 
   return withClient(async (client) => {
     const batch = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`;

@@ -13,6 +13,7 @@ import { printJson, say, UsageError } from '../lib/output';
 import { workflowUiLink } from '../lib/settings';
 import { latestPlan, launchSweep, loadSweepPlan, retrySweep, sweepStatus, withLiveCosts } from '../lib/sweeps';
 import { withClient } from '../lib/temporal-client';
+import { sandboxRuntime } from '../../activities/sandbox/runtimes';
 
 export async function sweepCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,7 +29,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     case 'start': {
       // The spec is checked completely (tasks, models, keys, prices, Docker) before connecting.
       const plan = await loadSweepPlan(target);
-      if (plan.runtime === 'local') say('WARNING: runtime local does not isolate the agent: no container, no limits, evaluator reachable.');
+      const { warning } = sandboxRuntime(plan.runtime);
+      if (warning) say(warning);
       return withClient(async (client) => {
         const launch = await launchSweep(client, plan);
         const { workflowId } = launch;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { checkProviderReady } from '../../activities/model/providers';
-import { checkDockerReachable } from '../../activities/sandbox/docker';
+import { sandboxRuntime } from '../../activities/sandbox/runtimes';
 import { EpisodeLimits, ModelParams, type EpisodeStatus } from '../../lib/episode';
 import { formatModelSpec, parseModelSpec } from '../../lib/model-spec';
 import { PricingError, resolvePricing } from '../../lib/pricing';
@@ -83,12 +83,10 @@ export async function loadSweepPlan(file: string): Promise<SweepPlan> {
       throw field(`models.${index}`, err);
     }
   }
-  if (spec.runtime === 'docker') {
-    try {
-      await checkDockerReachable();
-    } catch (err) {
-      throw field('runtime', err);
-    }
+  try {
+    await sandboxRuntime(spec.runtime).checkAvailable();
+  } catch (err) {
+    throw field('runtime', err);
   }
   return {
     name: spec.name,

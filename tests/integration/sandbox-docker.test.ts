@@ -4,7 +4,6 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { pollDetached, startDetached } from '../../activities/sandbox/detached';
 import { createDockerSandbox, DockerRuntime } from '../../activities/sandbox/docker';
-import { runTrustedEvaluation } from '../../activities/sandbox/evaluation-context';
 import type { TaskConfig } from '../../lib/task-config';
 import { detachedContract, type SandboxUnderTest, waitDone, waitRunning } from '../support/detached-contract';
 import { bridgeGateway, type DockerAvailability, ensureDocker, removeLabelled } from '../support/docker';
@@ -77,14 +76,14 @@ describe('docker sandbox', () => {
   });
 
   it('the trusted evaluation sees the hidden files, runs as root without new privileges, and leaves nothing behind', async () => {
-    const right = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'docker', task, taskDir, submission: Buffer.from(`${SECRET}\n`), timeoutSec: 60 });
+    const right = await new DockerRuntime().evaluate({ episodeId: 'eval-test', task, taskDir, submission: Buffer.from(`${SECRET}\n`), timeoutSec: 60 });
     assert.deepEqual({ exitCode: right.exitCode, stdout: right.stdout, timedOut: right.timedOut }, { exitCode: 0, stdout: '{"accuracy": 1.0}\n', timedOut: false });
     // Root, so a task's evaluator can keep its secrets from the submission's code, which it runs as
     // an unprivileged user; no-new-privileges means nothing in it can ever gain more.
     assert.match(right.stderr, /uid=0\b/);
-    const wrong = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'docker', task, taskDir, submission: Buffer.from('guess'), timeoutSec: 60 });
+    const wrong = await new DockerRuntime().evaluate({ episodeId: 'eval-test', task, taskDir, submission: Buffer.from('guess'), timeoutSec: 60 });
     assert.equal(wrong.stdout, '{"accuracy": 0.0}\n');
-    const slow = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'docker', task: { ...task, evaluation_command: 'sleep 60' }, taskDir, submission: undefined, timeoutSec: 1 });
+    const slow = await new DockerRuntime().evaluate({ episodeId: 'eval-test', task: { ...task, evaluation_command: 'sleep 60' }, taskDir, submission: undefined, timeoutSec: 1 });
     assert.equal(slow.timedOut, true);
     const left = await new Docker().listContainers({ all: true, filters: { label: ['mlgym.role=evaluation', `mlgym.task=${task.id}`] } });
     assert.deepEqual(left, []);

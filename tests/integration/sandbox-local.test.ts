@@ -4,7 +4,6 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runTrustedEvaluation } from '../../activities/sandbox/evaluation-context';
 import { createLocalSandbox, LocalRuntime } from '../../activities/sandbox/local';
 import type { TaskConfig } from '../../lib/task-config';
 import { startDetached } from '../../activities/sandbox/detached';
@@ -67,12 +66,12 @@ describe('local sandbox', () => {
 
   test('the trusted evaluation sees the hidden files in a fresh directory it removes', async () => {
     const before = readdirSync(os.tmpdir()).filter((n) => n.startsWith('mlgym-eval-')).length;
-    const right = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'local', task, taskDir, submission: Buffer.from(SECRET), timeoutSec: 30 });
+    const right = await new LocalRuntime().evaluate({ episodeId: 'eval-test', task, taskDir, submission: Buffer.from(SECRET), timeoutSec: 30 });
     assert.equal(right.exitCode, 0, right.stderr);
     assert.equal(right.stdout, '{"accuracy": 1.0}\n');
-    const none = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'local', task, taskDir, submission: undefined, timeoutSec: 30 });
+    const none = await new LocalRuntime().evaluate({ episodeId: 'eval-test', task, taskDir, submission: undefined, timeoutSec: 30 });
     assert.equal(none.stdout, '{"accuracy": 0.0}\n');
-    const slow = await runTrustedEvaluation({ episodeId: 'eval-test', runtime: 'local', task: { ...task, evaluation_command: 'sleep 30' }, taskDir, submission: undefined, timeoutSec: 1 });
+    const slow = await new LocalRuntime().evaluate({ episodeId: 'eval-test', task: { ...task, evaluation_command: 'sleep 30' }, taskDir, submission: undefined, timeoutSec: 1 });
     assert.equal(slow.timedOut, true);
     assert.equal(readdirSync(os.tmpdir()).filter((n) => n.startsWith('mlgym-eval-')).length, before);
   });

@@ -94,6 +94,19 @@ async function childStarts(name: string, runId?: string): Promise<string[]> {
   return (history.events ?? []).flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId ?? ''] : []));
 }
 
+/** The run id of a workflow the sweep has asked to start, waiting until the server has it. */
+async function runIdOnceStarted(workflowId: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return (await h.env.client.workflow.getHandle(workflowId).describe()).runId;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) || Date.now() > deadline) throw err;
+      await sleep(100);
+    }
+  }
+}
+
 async function exists(workflowId: string): Promise<boolean> {
   try {
     await h.env.client.workflow.getHandle(workflowId).describe();
@@ -207,7 +220,8 @@ describe('sweeps', () => {
     await waitForStatus(name, (s) => s.counts.completed === 2 && s.counts.running === 2);
     const r3 = `${name}--guess--openai-gpt-4o--r3`;
     const r4 = `${name}--guess--openai-gpt-4o--r4`;
-    const runIds = { r3: (await h.env.client.workflow.getHandle(r3).describe()).runId, r4: (await h.env.client.workflow.getHandle(r4).describe()).runId };
+    // A cell shows as running once the sweep has asked for its episode, a moment before the server has started it.
+    const runIds = { r3: await runIdOnceStarted(r3), r4: await runIdOnceStarted(r4) };
     await sweepHandle(name).terminate('test: the sweep is killed mid-way');
 
     const since = h.llm.requests.length;
