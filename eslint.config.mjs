@@ -10,7 +10,10 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
  */
 const fromFolders = (...folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
 const upward = (folders, message, extra = {}) => ({ regex: fromFolders(...folders), message, ...extra });
-const sideEffectSdks = { group: ['dockerode', 'openai', 'openai/*', '@anthropic-ai/*', '@aws-sdk/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflows and pure modules must not import side-effecting SDKs.' };
+const sideEffectSdks = {
+  group: ['dockerode', 'openai', 'openai/*', '@anthropic-ai/*', '@aws-sdk/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+  message: 'Workflows and pure modules must not import side-effecting SDKs.',
+};
 const noBuiltins = nodeBuiltins.map((name) => ({ name, message: 'Workflows and pure modules must not use Node built-ins.' }));
 
 export default tseslint.config(
@@ -21,7 +24,10 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+      ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
@@ -31,7 +37,11 @@ export default tseslint.config(
     files: ['workflows/**/*.ts', 'lib/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use the workflow sleep().' }],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Non-deterministic in workflows.' }, { object: 'Date', property: 'now', message: 'Non-deterministic in workflows.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Non-deterministic in workflows.' },
+        { object: 'Date', property: 'now', message: 'Non-deterministic in workflows.' },
+      ],
     },
   },
   // Layering (a later block's no-restricted-imports replaces an earlier one's: each folder has one).
@@ -39,41 +49,67 @@ export default tseslint.config(
     // Pure modules: importable from every floor, so they import none of ours but lib/.
     files: ['lib/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: noBuiltins,
-        patterns: [sideEffectSdks, upward(['workflows', 'activities', 'workers', 'scripts', 'config', 'tests'], 'lib/ is the bottom floor: it imports nothing from workflows/, activities/, workers/, scripts/, config/ or tests/.')],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: noBuiltins,
+          patterns: [
+            sideEffectSdks,
+            upward(
+              ['workflows', 'activities', 'workers', 'scripts', 'config', 'tests'],
+              'lib/ is the bottom floor: it imports nothing from workflows/, activities/, workers/, scripts/, config/ or tests/.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: noBuiltins,
-        patterns: [
-          sideEffectSdks,
-          // The bare '../activities' too: its value import would pull every activity into the workflow bundle.
-          upward(['activities'], 'Workflows import activity types only (import type).', { allowTypeImports: true }),
-          upward(['workers', 'scripts', 'config', 'tests'], 'Workflows import lib/, activity types and other workflows only (config/ reads the environment).'),
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: noBuiltins,
+          patterns: [
+            sideEffectSdks,
+            // The bare '../activities' too: its value import would pull every activity into the workflow bundle.
+            upward(['activities'], 'Workflows import activity types only (import type).', { allowTypeImports: true }),
+            upward(
+              ['workers', 'scripts', 'config', 'tests'],
+              'Workflows import lib/, activity types and other workflows only (config/ reads the environment).',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     // Side effects; the messages (signals, queries) they send live in lib/.
     files: ['activities/**/*.ts', 'config/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [upward(['workflows', 'workers', 'scripts', 'tests'], 'activities/ and config/ import nothing from workflows/, workers/, scripts/ or tests/ (signals and queries are in lib/).')],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            upward(
+              ['workflows', 'workers', 'scripts', 'tests'],
+              'activities/ and config/ import nothing from workflows/, workers/, scripts/ or tests/ (signals and queries are in lib/).',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['workers/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [upward(['scripts', 'tests'], 'workers/ import nothing from scripts/ or tests/ (shared settings are in config/).')],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [upward(['scripts', 'tests'], 'workers/ import nothing from scripts/ or tests/ (shared settings are in config/).')],
+        },
+      ],
     },
   },
 );

@@ -76,7 +76,10 @@ export async function callModel(input: CallModelInput): Promise<CallModelResult>
   const pricing = resolvePricing(spec, input.modelParams, input.costLimitUsd);
 
   const transcript = await readTranscript(store, input.episodeId, input.transcriptLength);
-  const messages: ChatMessage[] = processHistory(transcript, input.historyProcessor ?? input.historyObservations).map(({ role, content }) => ({ role, content }));
+  const messages: ChatMessage[] = processHistory(transcript, input.historyProcessor ?? input.historyObservations).map(({ role, content }) => ({
+    role,
+    content,
+  }));
   // MLGym re-asks with the last malformed reply and its format error template, nothing older.
   const failed = input.formatErrors.at(-1);
   if (failed) {

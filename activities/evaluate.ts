@@ -76,7 +76,12 @@ export async function evaluateSubmission(input: EvaluateInput): Promise<Evaluate
     const parsed = run.exitCode === 0 && !run.timedOut ? parseEvaluatorOutput(run.stdout) : undefined;
     const metric = input.task.metric.name;
     if (parsed?.ok && metric in parsed.metrics) {
-      result = { status: 'scored', metrics: parsed.metrics, split, message: validationObservation(submissionPath, parsed.metrics, input.task.baseline_scores[0]) };
+      result = {
+        status: 'scored',
+        metrics: parsed.metrics,
+        split,
+        message: validationObservation(submissionPath, parsed.metrics, input.task.baseline_scores[0]),
+      };
     } else {
       const why = run.timedOut
         ? `the evaluation ran longer than ${input.task.training_timeout} s`

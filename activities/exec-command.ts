@@ -134,9 +134,7 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   let observation = observationFromOutput(output);
   if (input.observationChars > 0) observation = truncateMiddle(observation, input.observationChars, store.locate(outputKey));
   if (poll.timedOut) {
-    observation = poll.quiet
-      ? timeoutObservation(observation, input.noOutputTimeoutSec ?? 0, true)
-      : timeoutObservation(observation, input.timeoutSec, false);
+    observation = poll.quiet ? timeoutObservation(observation, input.noOutputTimeoutSec ?? 0, true) : timeoutObservation(observation, input.timeoutSec, false);
   } else if (poll.note) {
     observation += `\n[${poll.note}]`;
   }
@@ -153,7 +151,15 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   const reported = { exitCode: poll.exitCode, outputBytes: poll.outputBytes, durationMs, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };
   // The evaluation that follows writes this step's observation and record.
   if (marker) return { ...reported, transcriptLength: input.transcriptLength, timedOut: false, marker };
-  const record: ExecRecord = { observation, execution_time: executionTime, state, outputKey, exitCode: poll.exitCode, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };
+  const record: ExecRecord = {
+    observation,
+    execution_time: executionTime,
+    state,
+    outputKey,
+    exitCode: poll.exitCode,
+    ...(snapshot && { snapshot }),
+    ...(superseded && { superseded }),
+  };
   await Promise.all([
     writeMessage(store, input.episodeId, input.transcriptLength, {
       role: 'user',

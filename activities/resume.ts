@@ -48,9 +48,15 @@ export async function rebuildProgress(store: ArtifactStore, episodeId: string, f
   };
 
   const point: ResumePoint = { step: fromStep, transcriptLength: 0, modelCalls: 0, costUsd: 0, usage: { inputTokens: 0, outputTokens: 0 }, evaluations: [] };
-  const models = await readAll(steps.map((s) => keys.modelCall(s)), (k) => need<ModelCallRecord>(k));
+  const models = await readAll(
+    steps.map((s) => keys.modelCall(s)),
+    (k) => need<ModelCallRecord>(k),
+  );
   beat();
-  const execs = await readAll(steps.map((s) => keys.execRecord(s)), (k) => need<ExecRecord>(k));
+  const execs = await readAll(
+    steps.map((s) => keys.execRecord(s)),
+    (k) => need<ExecRecord>(k),
+  );
   beat();
   for (const [i, model] of models.entries()) {
     const step = i + 1;
@@ -68,7 +74,13 @@ export async function rebuildProgress(store: ArtifactStore, episodeId: string, f
       addBilling(point, model.costUsd ?? 0, model.usage ?? { inputTokens: 0, outputTokens: 0 });
     }
     const exec = execs[i];
-    if (exec.evaluation) point.evaluations.push({ kind: exec.evaluation.kind, step, metrics: exec.evaluation.metrics, ...(exec.evaluation.split && { split: exec.evaluation.split }) } satisfies Evaluation);
+    if (exec.evaluation)
+      point.evaluations.push({
+        kind: exec.evaluation.kind,
+        step,
+        metrics: exec.evaluation.metrics,
+        ...(exec.evaluation.split && { split: exec.evaluation.split }),
+      } satisfies Evaluation);
     if (exec.snapshot?.manifestStep !== undefined) point.snapshotStep = exec.snapshot.manifestStep;
     point.lastAction = preview(model.action, 200);
   }
@@ -77,7 +89,10 @@ export async function rebuildProgress(store: ArtifactStore, episodeId: string, f
   // Read in parallel as far as that shape says, then on one by one should there be more.
   const expected = 2 + 2 * fromStep;
   const read = (seq: number) => tryGetJson<TranscriptMessage>(store, keys.transcriptMessage(seq));
-  const first = await readAll(Array.from({ length: expected + 1 }, (_, seq) => seq), read);
+  const first = await readAll(
+    Array.from({ length: expected + 1 }, (_, seq) => seq),
+    read,
+  );
   let seq = 0;
   for (let message = first[0]; message && message.step <= fromStep; message = seq < first.length ? first[seq] : await read(seq)) seq += 1;
   point.transcriptLength = seq;

@@ -57,7 +57,14 @@ export function createSweepActivities(client: Client) {
               if (abort.signal.aborted) return;
               const seen = await inspectEpisode(client, episodeId).catch(() => undefined);
               if (seen?.kind === 'closed') {
-                closed.push({ cellId, episodeId, state: seen.outcome ? 'completed' : 'failed', costUsd: seen.costUsd, outcome: seen.outcome, error: seen.error });
+                closed.push({
+                  cellId,
+                  episodeId,
+                  state: seen.outcome ? 'completed' : 'failed',
+                  costUsd: seen.costUsd,
+                  outcome: seen.outcome,
+                  error: seen.error,
+                });
                 return notify();
               }
               if (seen?.kind === 'missing') {
@@ -74,9 +81,12 @@ export function createSweepActivities(client: Client) {
               if (startMs === undefined || abort.signal.aborted) return;
               const delay = Math.max(0, startMs + limitMs - Date.now());
               timers.push(
-                setTimeout(() => {
-                  handle.signal(cancelSignal, `time limit: ${input.maxTimeMinutes} minutes`).catch(() => undefined);
-                }, Math.min(delay, 2 ** 31 - 1)),
+                setTimeout(
+                  () => {
+                    handle.signal(cancelSignal, `time limit: ${input.maxTimeMinutes} minutes`).catch(() => undefined);
+                  },
+                  Math.min(delay, 2 ** 31 - 1),
+                ),
               );
             });
           }
@@ -107,9 +117,7 @@ export function createSweepActivities(client: Client) {
 export type SweepActivities = ReturnType<typeof createSweepActivities>;
 
 type Seen =
-  | { kind: 'missing' }
-  | { kind: 'running'; costUsd: number }
-  | { kind: 'closed'; status: string; costUsd: number; outcome?: CellOutcome; error?: string };
+  { kind: 'missing' } | { kind: 'running'; costUsd: number } | { kind: 'closed'; status: string; costUsd: number; outcome?: CellOutcome; error?: string };
 
 /** One episode as it stands now. Completed episodes give their result; others their cost so far. */
 export async function inspectEpisode(client: Client, episodeId: string): Promise<Seen> {

@@ -23,15 +23,28 @@ export const MlgymAgentFile = z.looseObject({
   strategy_template: z.string().nullish(),
   demonstration_template: z.string().nullish(),
   /** Paths of MLGym trajectories; relative ones are relative to the MLGym checkout. */
-  demonstrations: z.array(z.string()).nullish().transform((paths) => paths ?? []),
+  demonstrations: z
+    .array(z.string())
+    .nullish()
+    .transform((paths) => paths ?? []),
   put_demos_in_history: z.boolean().default(false),
   format_error_template: z.string().nullish(),
   // MLGym's defaults when the YAML names none.
-  output_parser: z.enum(OUTPUT_PARSERS, { error: `only parsers of fenced-block replies are supported: ${OUTPUT_PARSERS.join(', ')}` }).default('ThoughtActionParser'),
+  output_parser: z
+    .enum(OUTPUT_PARSERS, { error: `only parsers of fenced-block replies are supported: ${OUTPUT_PARSERS.join(', ')}` })
+    .default('ThoughtActionParser'),
   history_processor: z.string().default('DefaultHistoryProcessor'),
-  history_processor_args: z.record(z.string(), z.unknown()).nullish().transform((args) => args ?? {}),
+  history_processor_args: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((args) => args ?? {}),
   tools: z
-    .looseObject({ env_variables: z.record(z.string(), EnvValue).nullish().transform((vars) => vars ?? {}) })
+    .looseObject({
+      env_variables: z
+        .record(z.string(), EnvValue)
+        .nullish()
+        .transform((vars) => vars ?? {}),
+    })
     .nullish()
     .transform((tools) => tools ?? { env_variables: {} }),
 });
@@ -123,7 +136,8 @@ function checkTemplate(field: string, template: string, allowed: readonly string
     throw err;
   }
   const unknown = names.find((name) => !allowed.includes(name));
-  if (unknown !== undefined) throw new AgentConfigError(field, `unknown placeholder {${unknown}}; this template can use ${allowed.map((n) => `{${n}}`).join(' ')}`);
+  if (unknown !== undefined)
+    throw new AgentConfigError(field, `unknown placeholder {${unknown}}; this template can use ${allowed.map((n) => `{${n}}`).join(' ')}`);
 }
 
 /** The YAML's fields as a checked MlgymAgentFile; errors name the first bad field. */
@@ -207,12 +221,14 @@ function formatErrorText(file: MlgymAgentFile, nextStep: string, noOutput: strin
  */
 function demonstrationMessages(file: MlgymAgentFile, loaded: unknown[]): PromptMessage[] {
   if (file.demonstrations.length && !file.put_demos_in_history) {
-    if (file.demonstration_template == null) throw new AgentConfigError('demonstration_template', 'demonstrations need a demonstration_template (or put_demos_in_history: true)');
+    if (file.demonstration_template == null)
+      throw new AgentConfigError('demonstration_template', 'demonstrations need a demonstration_template (or put_demos_in_history: true)');
     checkTemplate('demonstration_template', file.demonstration_template, ['demonstration']);
   }
   return file.demonstrations.flatMap((demoPath, index): PromptMessage[] => {
     const parsed = DemonstrationTrajectory.safeParse(loaded[index]);
-    if (!parsed.success) throw new AgentConfigError(`demonstrations.${index}`, `${demoPath} is not an MLGym trajectory with a history: ${parsed.error.issues[0].message}`);
+    if (!parsed.success)
+      throw new AgentConfigError(`demonstrations.${index}`, `${demoPath} is not an MLGym trajectory with a history: ${parsed.error.issues[0].message}`);
     const entries = parsed.data.history.filter((entry) => entry.role !== 'system');
     if (!file.put_demos_in_history) {
       const demonstration = entries.map((entry) => entry.content ?? '').join('\n');
@@ -244,6 +260,7 @@ function historyProcessorOf(file: MlgymAgentFile): HistoryProcessor {
 function positiveInteger(value: unknown, field: string, fallback?: number, min = 1): number {
   if (value === undefined && fallback !== undefined) return fallback;
   const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < min) throw new AgentConfigError(field, `must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min)
+    throw new AgentConfigError(field, `must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
   return number;
 }

@@ -20,7 +20,8 @@ export function parseEvaluatorOutput(stdout: string): ParsedMetrics {
     for (const [name, raw] of Object.entries(value)) {
       if (typeof raw === 'number' && Number.isFinite(raw)) metrics[name] = raw;
     }
-    if (Object.keys(metrics).length === 0) return { ok: false, error: `the evaluator's JSON has no numeric metric: ${stdout.slice(start, end + 1).slice(0, 200)}` };
+    if (Object.keys(metrics).length === 0)
+      return { ok: false, error: `the evaluator's JSON has no numeric metric: ${stdout.slice(start, end + 1).slice(0, 200)}` };
     return { ok: true, metrics };
   }
   return { ok: false, error: 'the evaluator output has no parsable JSON object' };

@@ -10,7 +10,20 @@ export interface HubNames {
 }
 
 // Builders that ship inside `datasets` and read files the call names: nothing to fetch.
-const PACKAGED_BUILDERS = new Set(['json', 'csv', 'parquet', 'text', 'arrow', 'pandas', 'sql', 'generator', 'imagefolder', 'audiofolder', 'videofolder', 'webdataset']);
+const PACKAGED_BUILDERS = new Set([
+  'json',
+  'csv',
+  'parquet',
+  'text',
+  'arrow',
+  'pandas',
+  'sql',
+  'generator',
+  'imagefolder',
+  'audiofolder',
+  'videofolder',
+  'webdataset',
+]);
 
 // A Hub id: `name` or `owner/name`, no extension-looking tail, no absolute or dotted path.
 const HUB_ID = /^[A-Za-z0-9][\w-]*(\.[\w-]+)*(\/[A-Za-z0-9][\w.-]*)?$/;

@@ -22,8 +22,7 @@ export function isMalformedEdit(action: string): boolean {
   return /^edit\s+(\d+):(\d+)(?:\n|$|\s)/.test(action) && !action.includes('end_of_edit');
 }
 
-export const MALFORMED_EDIT_OBSERVATION =
-  'Malformed edit command. Please ensure you use the `end_of_edit` keyword to mark the end of your edit.';
+export const MALFORMED_EDIT_OBSERVATION = 'Malformed edit command. Please ensure you use the `end_of_edit` keyword to mark the end of your edit.';
 
 /**
  * The tools `validate` and `submit` print markers that the environment looks for in a command's

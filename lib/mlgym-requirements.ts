@@ -28,7 +28,10 @@ export function parseRequirements(text: string): Requirement[] {
     .map((line) => {
       const match = REQUIREMENT.exec(line);
       if (!match || line.startsWith('-') || line.includes('://')) return { line, name: '', extras: [], rest: '' };
-      const extras = (match[2] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+      const extras = (match[2] ?? '')
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
       return { line, name: canonicalName(match[1]), extras, rest: match[3].trim() };
     });
 }

@@ -158,7 +158,11 @@ export function checkMlgymTask(mlgym: MlgymTaskFile, starter: string[], ours: Ta
   const metricName = ours?.metric.name ?? Object.keys(mlgym.baseline_scores[0] ?? {})[0];
   if (!metricName) throw new MlgymFileProblem('baseline_scores', `empty: no metric to rank by, and we ship no task "${mlgym.id}" to take one from`);
   const submission = rules.submission(starter, evaluation);
-  if (!submission) throw new MlgymFileProblem('starter_code', `${mlgym.task_entrypoint} scores a Python file the agent edits, and starter_code has none besides the evaluator and target.py`);
+  if (!submission)
+    throw new MlgymFileProblem(
+      'starter_code',
+      `${mlgym.task_entrypoint} scores a Python file the agent edits, and starter_code has none besides the evaluator and target.py`,
+    );
   return { rules, evaluation, metricName, submission };
 }
 

@@ -105,9 +105,7 @@ export function resolvePricing(spec: ModelSpec, overrides: PriceOverrides, costL
     return { inputPerMTok, outputPerMTok, contextWindow };
   }
   if (costLimitUsd === 0) return { inputPerMTok: inputPerMTok ?? 0, outputPerMTok: outputPerMTok ?? 0, contextWindow };
-  throw new PricingError(
-    `no price known for ${formatModelSpec(spec)}; pass --input-price/--output-price or --cost-limit 0`,
-  );
+  throw new PricingError(`no price known for ${formatModelSpec(spec)}; pass --input-price/--output-price or --cost-limit 0`);
 }
 
 export const costOf = (usage: Usage, pricing: Pricing): number =>

@@ -13,10 +13,7 @@ import type { TaskConfig } from './task-config';
  * One entry of the workspace as listed inside the sandbox: directories (mode), regular files
  * (size, mtime in ns as a decimal string, mode) and symlinks (target). Paths are relative.
  */
-export type ScanEntry =
-  | { p: string; t: 'd'; x: number }
-  | { p: string; t: 'f'; s: number; m: string; x: number }
-  | { p: string; t: 'l'; l: string };
+export type ScanEntry = { p: string; t: 'd'; x: number } | { p: string; t: 'f'; s: number; m: string; x: number } | { p: string; t: 'l'; l: string };
 
 /**
  * A stored entry: files carry the sha256 of their content (`h`, the blob key), or `omitted` when
@@ -94,7 +91,10 @@ export function snapshotSettings(task: TaskConfig, limits: EpisodeLimits, previo
  */
 export function snapshotExcludes(task: TaskConfig): string[] {
   const paths = ['data', ...task.evaluation_paths, ...task.evaluator_support_paths].map((p) =>
-    p.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, ''),
+    p
+      .replace(/\\/g, '/')
+      .replace(/^(\.\/)+/, '')
+      .replace(/\/+$/, ''),
   );
   return [...new Set(paths.filter((p) => p !== '' && p !== '.'))].sort();
 }
@@ -239,5 +239,4 @@ export function restorePlan(target: readonly ManifestEntry[], current: readonly 
   return plan;
 }
 
-export const isEmptyPlan = (plan: RestorePlan) =>
-  plan.delete.length + plan.mkdir.length + plan.links.length + plan.write.length + plan.dirs.length === 0;
+export const isEmptyPlan = (plan: RestorePlan) => plan.delete.length + plan.mkdir.length + plan.links.length + plan.write.length + plan.dirs.length === 0;

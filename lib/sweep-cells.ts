@@ -201,10 +201,7 @@ export class SweepCells {
 
   /** Nothing left to do: every cell surveyed and closed, or left unstarted by an exhausted budget. */
   allDone(budgetExhausted: boolean): boolean {
-    return (
-      !this.surveying &&
-      this.list().every((r) => r.state === 'completed' || r.state === 'failed' || (r.state === 'pending' && budgetExhausted))
-    );
+    return !this.surveying && this.list().every((r) => r.state === 'completed' || r.state === 'failed' || (r.state === 'pending' && budgetExhausted));
   }
 
   counts(): SweepCounts {

@@ -96,8 +96,18 @@ export type SweepSpecInput = z.input<typeof SweepSpec>;
 export function modelSlug(model: string): string {
   const colon = model.indexOf(':');
   const provider = colon < 0 ? model : model.slice(0, colon);
-  const name = colon < 0 ? '' : (model.slice(colon + 1).split('/').pop() ?? '');
-  return `${provider}-${name}`.replace(/\.traj$/, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/-+$/, '').slice(0, 60);
+  const name =
+    colon < 0
+      ? ''
+      : (model
+          .slice(colon + 1)
+          .split('/')
+          .pop() ?? '');
+  return `${provider}-${name}`
+    .replace(/\.traj$/, '')
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/-+$/, '')
+    .slice(0, 60);
 }
 
 export const modelKey = (entry: { model: string; id?: string }): string => entry.id ?? modelSlug(entry.model);

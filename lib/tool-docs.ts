@@ -124,10 +124,7 @@ export function toolDocs(window: number = DEFAULT_WINDOW, overlap: number = DEFA
         'the open file (0 adds them at the top). Write every line exactly as it must appear, indentation included. ' +
         'A .py file is checked as for edit: an insertion that brings in a new flake8 error is not applied',
       signature: `insert <line_number>\n<text_to_add>\n${INSERT_END}`,
-      arguments: [
-        required('line_number', 'integer', 'the line after which the text goes'),
-        required('text_to_add', 'string', 'the new lines'),
-      ],
+      arguments: [required('line_number', 'integer', 'the line after which the text goes'), required('text_to_add', 'string', 'the new lines')],
     },
     {
       name: 'submit',

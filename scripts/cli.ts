@@ -42,7 +42,11 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     // Expected mistakes (bad flags, unknown task, missing key, no server) are one line, no stack.
-    const expected = err instanceof UsageError || err instanceof ZodError || (err as { name?: string }).name === 'ApplicationFailure' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const expected =
+      err instanceof UsageError ||
+      err instanceof ZodError ||
+      (err as { name?: string }).name === 'ApplicationFailure' ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     say(`mlgym: ${expected ? (err as Error).message : ((err as Error).stack ?? String(err))}`);
     process.exit(expected ? 2 : 1);
   },

@@ -8,5 +8,6 @@ echo "== typecheck" >&2
 npx tsc --noEmit
 echo "== lint" >&2
 npx eslint .
+npx prettier --check "**/*.{ts,mjs}" >/dev/null || { echo "formatting differs from Prettier's: run \`npm run format\`" >&2; exit 1; }
 echo "== tests" >&2
 node --import tsx --test --test-concurrency=1 --test-timeout=1200000 tests/unit/*.test.ts tests/integration/*.test.ts

@@ -23,9 +23,7 @@ export interface WorkerOptions {
  * Builds a worker that runs episode and sweep workflows and every activity on one task queue. The
  * sweep's activities look at episodes through a client connection of their own.
  */
-export async function createWorker(
-  options: WorkerOptions = {},
-): Promise<{ worker: Worker; connection: NativeConnection; clientConnection: Connection }> {
+export async function createWorker(options: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection; clientConnection: Connection }> {
   const address = options.address ?? temporalAddress();
   const namespace = options.namespace ?? temporalNamespace();
   const added = await ensureSearchAttributes(address, namespace);

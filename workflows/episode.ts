@@ -12,15 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { CallModelInput, CallModelResult } from '../activities/call-model';
-import type {
-  EpisodeInput,
-  EpisodePhase,
-  EpisodeProgress,
-  EpisodeResult,
-  Evaluation,
-  ExitReason,
-  ResumeRequest,
-} from '../lib/episode';
+import type { EpisodeInput, EpisodePhase, EpisodeProgress, EpisodeResult, Evaluation, ExitReason, ResumeRequest } from '../lib/episode';
 import { exitStatus, type SubmissionOutcome } from '../lib/exit-status';
 import { preview } from '../lib/truncate';
 import { parseAgentCommand } from '../lib/agent-commands';
@@ -119,10 +111,9 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     progress.sandbox = restored.handle;
   } else if (!progress.sandbox) {
     publish('starting');
-    progress.sandbox = await prepareSandbox.executeWithOptions(
-      { summary: `sandbox: ${input.runtime} for ${input.task.id}` },
-      [{ episodeId: input.episodeId, taskDir: input.taskDir, task: input.task, runtime: input.runtime }],
-    );
+    progress.sandbox = await prepareSandbox.executeWithOptions({ summary: `sandbox: ${input.runtime} for ${input.task.id}` }, [
+      { episodeId: input.episodeId, taskDir: input.taskDir, task: input.task, runtime: input.runtime },
+    ]);
     progress.transcriptLength = await startTranscript({
       episodeId: input.episodeId,
       task: input.task,
@@ -285,16 +276,16 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     let action: string | undefined;
     for (let attempt = 0; attempt <= limits.max_format_retries && action === undefined; attempt++) {
       const reply = await askModel(step, {
-          episodeId: input.episodeId,
-          model: input.model,
-          modelParams: input.modelParams,
-          costLimitUsd: limits.cost_limit_usd,
-          step,
-          attempt,
-          callIndex: progress.modelCalls,
-          transcriptLength: progress.transcriptLength,
-          historyObservations: limits.history_observations,
-          formatErrors,
+        episodeId: input.episodeId,
+        model: input.model,
+        modelParams: input.modelParams,
+        costLimitUsd: limits.cost_limit_usd,
+        step,
+        attempt,
+        callIndex: progress.modelCalls,
+        transcriptLength: progress.transcriptLength,
+        historyObservations: limits.history_observations,
+        formatErrors,
       });
       billModelCall(progress, reply);
       if (reply.kind === 'context_exceeded') return 'exit_context';

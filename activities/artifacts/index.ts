@@ -10,7 +10,10 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** MLGYM_ARTIFACTS holds a value this module cannot turn into a store. */
 export class ArtifactStoreConfigError extends Error {
-  constructor(readonly value: string, reason: string) {
+  constructor(
+    readonly value: string,
+    reason: string,
+  ) {
     super(`${VARIABLE}=${JSON.stringify(value)} is not usable: ${reason}. Accepted: ${ACCEPTED}.`);
     this.name = 'ArtifactStoreConfigError';
   }
@@ -50,9 +53,7 @@ function fromS3Url(value: string, env: NodeJS.ProcessEnv): ArtifactStore {
   }
   // The endpoint and region pick the server, so they are part of the setting too.
   const connection = s3ConnectionFromEnv(env);
-  return cached(JSON.stringify({ bucket, prefix, ...connection }), () =>
-    new S3ArtifactStore({ bucket, prefix, client: s3Client(connection) }),
-  );
+  return cached(JSON.stringify({ bucket, prefix, ...connection }), () => new S3ArtifactStore({ bucket, prefix, client: s3Client(connection) }));
 }
 
 function cached(key: string, make: () => ArtifactStore): ArtifactStore {

@@ -1,11 +1,4 @@
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  paginateListObjectsV2,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import type { ArtifactStore } from './store';
 
 /** A key that is empty, absolute or has `.`/`..` segments: refused so every store maps keys the same way. */
@@ -71,9 +64,7 @@ export class S3ArtifactStore implements ArtifactStore {
     // A PUT is atomic in S3: readers see the old object or the new one, never a partial write.
     // An explicit length because the SDK infers none for an empty body and then warns about streams.
     const length = Buffer.byteLength(body);
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body, ContentLength: length }),
-    );
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: body, ContentLength: length }));
   }
 
   async get(key: string): Promise<Buffer> {
@@ -106,10 +97,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const folder = prefix.replace(/\/+$/, '');
     const listPrefix = folder === '' ? this.rootPrefix() : `${this.objectKey(folder)}/`;
     const keys: string[] = [];
-    const pages = paginateListObjectsV2(
-      { client: this.client, pageSize: this.pageSize },
-      { Bucket: this.bucket, Prefix: listPrefix },
-    );
+    const pages = paginateListObjectsV2({ client: this.client, pageSize: this.pageSize }, { Bucket: this.bucket, Prefix: listPrefix });
     for await (const page of pages) {
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) keys.push(object.Key.slice(this.rootPrefix().length));
@@ -135,9 +123,5 @@ export class S3ArtifactStore implements ArtifactStore {
 function isNotFound(err: unknown): boolean {
   // GET names the error NoSuchKey. HEAD responses have no body, so the SDK only sees a 404 and cannot tell
   // a missing key from a missing bucket there; GET can, and a missing bucket must stay an error.
-  return (
-    err instanceof S3ServiceException &&
-    err.name !== 'NoSuchBucket' &&
-    (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)
-  );
+  return err instanceof S3ServiceException && err.name !== 'NoSuchBucket' && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404);
 }

@@ -61,8 +61,7 @@ function describeBody(body: unknown, fallback: string): { message: string; code?
   return { message: data.error?.message ?? data.message ?? fallback, code: data.error?.code ?? data.code ?? undefined };
 }
 
-const CONTEXT_MESSAGE =
-  /maximum context length|context[ _-]?(length|window|limit)|prompt is too long|too many (input )?tokens|exceeds? .*context/i;
+const CONTEXT_MESSAGE = /maximum context length|context[ _-]?(length|window|limit)|prompt is too long|too many (input )?tokens|exceeds? .*context/i;
 
 const isRetryableStatus = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 
@@ -113,9 +112,7 @@ export function failureFromFault(fault: ProviderFault, ctx: CallContext): Applic
     });
   }
   // 413 is the payload-size form of the same problem: the prompt has grown too big to send.
-  const tooLong =
-    fault.status === 413 ||
-    (fault.status === 400 && (server.code === 'context_length_exceeded' || CONTEXT_MESSAGE.test(server.message)));
+  const tooLong = fault.status === 413 || (fault.status === 400 && (server.code === 'context_length_exceeded' || CONTEXT_MESSAGE.test(server.message)));
   if (tooLong) {
     return ApplicationFailure.create({
       message: `prompt exceeds the context window of ${ctx.spec}: ${serverMessage}`,

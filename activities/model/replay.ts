@@ -55,7 +55,7 @@ function parseDocument(text: string): unknown {
 
 function describeReadError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file (relative paths resolve from the worker\'s working directory)';
+  if (code === 'ENOENT') return "no such file (relative paths resolve from the worker's working directory)";
   if (code === 'EISDIR') return 'is a directory';
   if (code === 'EACCES') return 'permission denied';
   return (err as Error).message;

@@ -54,7 +54,14 @@ echo started`;
 const COMMAND_ARG_BYTES = 64 * 1024;
 
 /** LAUNCH's arguments; the command is the last one, or comes on stdin when large (or holding NUL). */
-function launchInput(runtime: SandboxRuntime, handle: SandboxHandle, execId: string, command: string, timeoutSec: number, noOutputTimeoutSec: number): { args: string[]; stdin?: string } {
+function launchInput(
+  runtime: SandboxRuntime,
+  handle: SandboxHandle,
+  execId: string,
+  command: string,
+  timeoutSec: number,
+  noOutputTimeoutSec: number,
+): { args: string[]; stdin?: string } {
   const bytes = Buffer.byteLength(command);
   const args = [execDir(handle, execId), String(bytes), String(timeoutSec), `${runtime.toolsDir}/runner/mlgym-exec`, String(noOutputTimeoutSec)];
   return bytes <= COMMAND_ARG_BYTES && !command.includes('\0') ? { args: [...args, command] } : { args, stdin: command };
@@ -73,7 +80,10 @@ export async function startDetached(
   env: Record<string, string> = {},
 ): Promise<{ started: boolean }> {
   const { args, stdin } = launchInput(runtime, handle, execId, command, timeoutSec, noOutputTimeoutSec);
-  const result = await runtime.exec(handle, ['bash', '-c', LAUNCH, 'mlgym-launch', ...args], { ...(stdin !== undefined && { stdin }), env: { ...env, HOME: handle.home } });
+  const result = await runtime.exec(handle, ['bash', '-c', LAUNCH, 'mlgym-launch', ...args], {
+    ...(stdin !== undefined && { stdin }),
+    env: { ...env, HOME: handle.home },
+  });
   if (result.exitCode !== 0) throw new DetachedStartError(execId, result.stderr.trim() || `exit ${result.exitCode}`);
   return { started: result.stdout.trim() === 'started' };
 }
@@ -138,8 +148,7 @@ function parsePoll(stdout: string, execId: string): DetachedStatus {
   const now = num('now') ?? started;
   const exitCode = num('exit');
   const timedOut = fields.has('timed_out');
-  const lost =
-    exitCode === undefined && (fields.get('alive') === '0' || (!fields.has('alive') && now - started > LAUNCH_GRACE_SEC));
+  const lost = exitCode === undefined && (fields.get('alive') === '0' || (!fields.has('alive') && now - started > LAUNCH_GRACE_SEC));
   return {
     done: exitCode !== undefined || lost,
     exitCode,
@@ -147,7 +156,13 @@ function parsePoll(stdout: string, execId: string): DetachedStatus {
     lost,
     outputBytes: num('out_bytes') ?? 0,
     // Progress bars redraw with \r: only the text after the last one is on screen.
-    lastLine: (tail.join('\n--\n').replace(/\r?\n$/, '').split('\r').pop() ?? '').slice(-500),
+    lastLine: (
+      tail
+        .join('\n--\n')
+        .replace(/\r?\n$/, '')
+        .split('\r')
+        .pop() ?? ''
+    ).slice(-500),
     elapsedSec: Math.max(0, (num('ended') ?? now) - started),
     note: noteFor({ exitCode, timedOut, lost, killed: fields.has('killed'), memLimit: num('mem_limit') }),
     quiet: fields.has('quiet'),
@@ -260,7 +275,20 @@ export async function startAndWait(
   const nonce = randomBytes(12).toString('hex');
   const call = (part?: ScriptCall) => (part ? [part.script, String(part.args.length), ...part.args] : ['', '0']);
   const { args, stdin } = launchInput(runtime, handle, execId, command, timeoutSec, noOutputTimeoutSec);
-  const argv = ['bash', '-c', QUICK, 'mlgym-quick', nonce, String(Math.ceil(options.waitMs / 2)), String(options.inlineOutputBytes), ...call(options.gate), ...call(options.after), LAUNCH, POLL, ...args];
+  const argv = [
+    'bash',
+    '-c',
+    QUICK,
+    'mlgym-quick',
+    nonce,
+    String(Math.ceil(options.waitMs / 2)),
+    String(options.inlineOutputBytes),
+    ...call(options.gate),
+    ...call(options.after),
+    LAUNCH,
+    POLL,
+    ...args,
+  ];
   const result = await runtime.exec(handle, argv, { ...(stdin !== undefined && { stdin }), env: { ...env, HOME: handle.home } });
   if (result.exitCode !== 0) throw new DetachedStartError(execId, result.stderr.trim() || `exit ${result.exitCode}`);
   const sections = splitSections(result.stdout, nonce);

@@ -66,7 +66,7 @@ export async function onContainer<T>(episodeId: string, call: () => Promise<T>):
 export function demuxBuffer(buffer: Buffer): { stdout: string; stderr: string } {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  for (let at = 0; at + 8 <= buffer.length; ) {
+  for (let at = 0; at + 8 <= buffer.length;) {
     const size = buffer.readUInt32BE(at + 4);
     (buffer[at] === 2 ? err : out).push(buffer.subarray(at + 8, at + 8 + size));
     at += 8 + size;

@@ -4,13 +4,7 @@ import type { SandboxHandle } from '../../lib/episode';
 import type { ExecOptions, ExecResult } from './runtime';
 
 /** One `docker exec`: output demultiplexed into stdout and stderr, optional stdin, exit code. */
-export async function runExec(
-  docker: Docker,
-  container: Docker.Container,
-  handle: SandboxHandle,
-  argv: string[],
-  options: ExecOptions,
-): Promise<ExecResult> {
+export async function runExec(docker: Docker, container: Docker.Container, handle: SandboxHandle, argv: string[], options: ExecOptions): Promise<ExecResult> {
   const stdin = options.stdin;
   const withStdin = stdin !== undefined;
   const exec = await container.exec({

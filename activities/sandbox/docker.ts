@@ -123,9 +123,7 @@ export class DockerRuntime implements SandboxRuntime {
 export async function createDockerSandbox(spec: SandboxSpec, docker: Docker = dockerClient()): Promise<SandboxHandle> {
   const runtime = new DockerRuntime(docker);
   for (let attempt = 0; ; attempt++) {
-    const found = await onContainer(spec.episodeId, () =>
-      docker.listContainers({ all: true, filters: { label: [`${LABELS.episode}=${spec.episodeId}`] } }),
-    );
+    const found = await onContainer(spec.episodeId, () => docker.listContainers({ all: true, filters: { label: [`${LABELS.episode}=${spec.episodeId}`] } }));
     if (found[0]) {
       const handle = handleFor(spec, found[0].Id);
       if (await runtime.copyOut(handle, dockerPaths.readyMarker)) {
@@ -189,4 +187,3 @@ async function startContainer(container: Docker.Container): Promise<void> {
     if (statusCode(err) !== 304) throw err; // already running
   }
 }
-

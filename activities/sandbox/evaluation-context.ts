@@ -43,7 +43,6 @@ export interface TrustedEvaluationResult {
   timedOut: boolean;
 }
 
-
 /**
  * Our evaluators run as root so they can keep hidden files (answers, seeds) from the submission's
  * code, which they run as an unprivileged user (no-new-privileges still allows dropping

@@ -38,12 +38,7 @@ export async function sandboxLayout(task: TaskConfig, taskDir: string, roots: Sa
   return normalizeEntries(entries);
 }
 
-export async function evaluationLayout(
-  task: TaskConfig,
-  taskDir: string,
-  workdir: string,
-  submission: Buffer | undefined,
-): Promise<FsEntry[]> {
+export async function evaluationLayout(task: TaskConfig, taskDir: string, workdir: string, submission: Buffer | undefined): Promise<FsEntry[]> {
   const entries: FsEntry[] = [{ kind: 'dir', path: workdir, owner: 'root', mode: SHARED_DIR }];
   const paths = [...task.evaluation_paths, ...task.evaluator_support_paths, ...task.hidden_files];
   const trusted = await collect(taskDir, paths, 'evaluation_paths');

@@ -164,7 +164,11 @@ function sandboxEnv(handle: SandboxHandle, extra: Record<string, string> = {}): 
  * (`bash .../mlgym-exec <dir> ...`) are touched, so a recycled pid is never hit.
  */
 async function stopDetachedCommands(execRoot: string): Promise<void> {
-  const read = (file: string) => fs.readFile(file, 'utf8').then((text) => Number(text.trim()), () => undefined);
+  const read = (file: string) =>
+    fs.readFile(file, 'utf8').then(
+      (text) => Number(text.trim()),
+      () => undefined,
+    );
   for (const execId of await fs.readdir(execRoot).catch(() => [])) {
     const dir = path.join(execRoot, execId);
     const pid = await read(path.join(dir, 'pid'));

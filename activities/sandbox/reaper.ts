@@ -53,7 +53,10 @@ export async function reapSandboxes(client: Client, options: ReapOptions = {}): 
         report.kept += 1;
         continue;
       }
-      await docker.getContainer(container.Id).remove({ force: true, v: true }).catch(() => undefined);
+      await docker
+        .getContainer(container.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
       report.removedContainers.push(episodeId ?? container.Id.slice(0, 12));
     }
   }

@@ -34,7 +34,13 @@ export async function copySubmissionOut(runtime: SandboxRuntime, handle: Sandbox
 export function workspaceEntries(workspace: WorkspaceSubmission, root: string): FsEntry[] {
   return [
     ...workspace.dirs.map((rel): FsEntry => ({ kind: 'dir', path: path.posix.join(root, rel), owner: 'agent', mode: 0o755 })),
-    ...workspace.files.map((f): FsEntry => ({ kind: 'file', path: path.posix.join(root, f.rel), owner: 'agent', mode: f.executable ? 0o755 : 0o644, content: f.content })),
+    ...workspace.files.map((f): FsEntry => ({
+      kind: 'file',
+      path: path.posix.join(root, f.rel),
+      owner: 'agent',
+      mode: f.executable ? 0o755 : 0o644,
+      content: f.content,
+    })),
   ];
 }
 

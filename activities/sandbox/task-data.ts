@@ -96,7 +96,11 @@ export async function prepareTaskData(task: TaskConfig, taskDir: string, options
     await chmodTree(path.join(staging, 'hidden'), 0o700, 0o600);
     await fs.writeFile(
       path.join(staging, COMPLETE_MARKER),
-      JSON.stringify({ task: task.id, variant: options.variant, image: task.image, source: options.sourceDir ?? null, prepared_at: new Date().toISOString() }, null, 2),
+      JSON.stringify(
+        { task: task.id, variant: options.variant, image: task.image, source: options.sourceDir ?? null, prepared_at: new Date().toISOString() },
+        null,
+        2,
+      ),
     );
     if (options.force) await removeHostTree(location.dir);
     try {

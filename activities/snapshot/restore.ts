@@ -46,8 +46,15 @@ async function commandsInSandbox(runtime: SandboxRuntime, handle: SandboxHandle)
   return { running: lines.filter((l) => l !== '--ran'), ranAny: lines.includes('--ran') };
 }
 
-async function applyPlan(runtime: SandboxRuntime, handle: SandboxHandle, part: Partial<Pick<RestorePlan, 'delete' | 'mkdir' | 'links' | 'files' | 'dirs'>>): Promise<string[]> {
-  const result = await runtime.exec(handle, ['python3', script(runtime), 'apply', handle.workspace], { stdin: JSON.stringify(part), env: { HOME: handle.home } });
+async function applyPlan(
+  runtime: SandboxRuntime,
+  handle: SandboxHandle,
+  part: Partial<Pick<RestorePlan, 'delete' | 'mkdir' | 'links' | 'files' | 'dirs'>>,
+): Promise<string[]> {
+  const result = await runtime.exec(handle, ['python3', script(runtime), 'apply', handle.workspace], {
+    stdin: JSON.stringify(part),
+    env: { HOME: handle.home },
+  });
   if (result.exitCode !== 0) throw new Error(`restoring the workspace failed (exit ${result.exitCode}): ${result.stderr.trim().slice(-500)}`);
   return (JSON.parse(result.stdout) as { errors: string[] }).errors;
 }
@@ -81,7 +88,14 @@ export async function restoreWorkspace(
   const keys = episodeKeys(manifest.episodeId);
   const scan = await scanWorkspace(runtime, handle, exclude);
   const plan = restorePlan(manifest.entries, scan.entries);
-  const report = { snapshotStep: manifest.step, written: 0, writtenBytes: 0, deleted: plan.delete.length, notRestored: plan.notRestorable, errors: [] as string[] };
+  const report = {
+    snapshotStep: manifest.step,
+    written: 0,
+    writtenBytes: 0,
+    deleted: plan.delete.length,
+    notRestored: plan.notRestorable,
+    errors: [] as string[],
+  };
   if (isEmptyPlan(plan)) return report;
   report.errors.push(...(await applyPlan(runtime, handle, { delete: plan.delete, mkdir: plan.mkdir, links: plan.links })));
   let batch: FileToCopy[] = [];

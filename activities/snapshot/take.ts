@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { episodeKeys } from '../../lib/artifact-keys';
 import type { SandboxHandle } from '../../lib/episode';
-import { changedContent, diffManifest, isUnchanged, type ManifestEntry, type SnapshotManifest, type SnapshotReport, type SnapshotSettings } from '../../lib/snapshot';
+import {
+  changedContent,
+  diffManifest,
+  isUnchanged,
+  type ManifestEntry,
+  type SnapshotManifest,
+  type SnapshotReport,
+  type SnapshotSettings,
+} from '../../lib/snapshot';
 import { tryGetJson } from '../artifacts/store';
 import { artifacts } from '../context';
 import type { SandboxRuntime } from '../sandbox/runtime';
@@ -28,12 +36,20 @@ export async function takeSnapshot(
 ): Promise<SnapshotReport> {
   const started = Date.now();
   const maxFileMb = settings.maxFileBytes / (1024 * 1024);
-  const report: SnapshotReport = { manifestStep: settings.previousStep, changed: 0, deleted: 0, storedFiles: 0, storedBytes: 0, omitted: [], maxFileMb, durationMs: 0 };
+  const report: SnapshotReport = {
+    manifestStep: settings.previousStep,
+    changed: 0,
+    deleted: 0,
+    storedFiles: 0,
+    storedBytes: 0,
+    omitted: [],
+    maxFileMb,
+    durationMs: 0,
+  };
   try {
     const store = artifacts();
     const keys = episodeKeys(episodeId);
-    const previous =
-      settings.previousStep === undefined ? undefined : await tryGetJson<SnapshotManifest>(store, keys.snapshotManifest(settings.previousStep));
+    const previous = settings.previousStep === undefined ? undefined : await tryGetJson<SnapshotManifest>(store, keys.snapshotManifest(settings.previousStep));
     const scan = listed ?? (await scanWorkspace(runtime, handle, settings.exclude));
     if (scan.errors.length) report.warnings = scan.errors.slice(0, 20);
     const diff = diffManifest(previous?.entries, scan.entries);

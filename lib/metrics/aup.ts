@@ -118,7 +118,11 @@ export function tauGrid(end: number, points: number = DEFAULT_POINTS): number[] 
  * Performance profiles: for each method, at each grid point t (a log10 tau), the fraction of tasks
  * whose ratio r has log10(r) <= t.
  */
-export function performanceProfile(taskRatios: readonly Readonly<Record<string, number>>[], methods: readonly string[], logTaus: readonly number[]): Record<string, number[]> {
+export function performanceProfile(
+  taskRatios: readonly Readonly<Record<string, number>>[],
+  methods: readonly string[],
+  logTaus: readonly number[],
+): Record<string, number[]> {
   const profiles: [string, number[]][] = methods.map((method) => {
     const logRatios = taskRatios.map((ratios, i) => {
       const ratio = ratios[method];
@@ -142,7 +146,11 @@ export function areaUnderProfile(profile: readonly number[], logTaus: readonly n
  * Competition ranks ("1224"): rank 1 is the best; equal values share the best rank of their group.
  * `better(a, b)` is true when a ranks ahead of b; `same(a, b)` when they tie.
  */
-export function competitionRanks<T>(entries: readonly (readonly [string, T])[], better: (a: T, b: T) => boolean, same: (a: T, b: T) => boolean): Record<string, number> {
+export function competitionRanks<T>(
+  entries: readonly (readonly [string, T])[],
+  better: (a: T, b: T) => boolean,
+  same: (a: T, b: T) => boolean,
+): Record<string, number> {
   return Object.fromEntries(entries.map(([name, value]) => [name, 1 + entries.filter(([, other]) => !same(other, value) && better(other, value)).length]));
 }
 
@@ -220,7 +228,10 @@ export function computeAup(input: AupInput): AupResult {
   if (tasks.length === 0) throw new Error('the score tables have no tasks');
   const lowerIsBetter = [...new Set(input.lowerIsBetter ?? [])];
   const unknown = lowerIsBetter.filter((task) => !tasks.includes(task));
-  if (unknown.length) throw new Error(`lower-is-better task${unknown.length > 1 ? 's' : ''} not in the tables: ${unknown.map((t) => `"${t}"`).join(', ')} (tasks: ${tasks.join(', ')})`);
+  if (unknown.length)
+    throw new Error(
+      `lower-is-better task${unknown.length > 1 ? 's' : ''} not in the tables: ${unknown.map((t) => `"${t}"`).join(', ')} (tasks: ${tasks.join(', ')})`,
+    );
   const lower = new Set(lowerIsBetter);
 
   const ratiosOf = (table: ScoreTable) =>
@@ -231,9 +242,17 @@ export function computeAup(input: AupInput): AupResult {
   const grid = tauGrid(logMax, points);
 
   const scoreSet = (table: ScoreTable, taskRatios: ({ task: string } & TaskRatios)[]): ScoreSetResult => {
-    const profiles = performanceProfile(taskRatios.map((r) => r.ratios), methods, grid);
+    const profiles = performanceProfile(
+      taskRatios.map((r) => r.ratios),
+      methods,
+      grid,
+    );
     const aup = Object.fromEntries(methods.map((m) => [m, areaUnderProfile(profiles[m], grid)]));
-    const aupRanks = competitionRanks(methods.map((m) => [m, aup[m]] as const), (a, b) => a > b, (a, b) => Math.abs(a - b) <= AUP_TIE_TOLERANCE);
+    const aupRanks = competitionRanks(
+      methods.map((m) => [m, aup[m]] as const),
+      (a, b) => a > b,
+      (a, b) => Math.abs(a - b) <= AUP_TIE_TOLERANCE,
+    );
     const taskRanks = Object.fromEntries(tasks.map((task) => [task, rankTask(rowScores(table, task), methods, lower.has(task))]));
     const meanTaskRank = Object.fromEntries(methods.map((m) => [m, tasks.reduce((sum, task) => sum + taskRanks[task][m], 0) / tasks.length]));
     return { tasks: taskRatios, profiles, aup, aupRanks, taskRanks, meanTaskRank };
@@ -257,7 +276,11 @@ export function computeAup(input: AupInput): AupResult {
 /** Ranks of methods on one task by raw score; methods without a score share the rank after the last scored one. */
 function rankTask(scores: TaskScores, methods: readonly string[], lowerIsBetter: boolean): Record<string, number> {
   const scored = methods.filter((m) => typeof scores[m] === 'number' && !Number.isNaN(scores[m]));
-  const ranks = competitionRanks(scored.map((m) => [m, scores[m] as number] as const), (a, b) => (lowerIsBetter ? a < b : a > b), (a, b) => a === b);
+  const ranks = competitionRanks(
+    scored.map((m) => [m, scores[m] as number] as const),
+    (a, b) => (lowerIsBetter ? a < b : a > b),
+    (a, b) => a === b,
+  );
   return Object.fromEntries(methods.map((m) => [m, ranks[m] ?? scored.length + 1]));
 }
 
@@ -268,15 +291,23 @@ function rowScores(table: ScoreTable, task: string): TaskScores {
 }
 
 function checkSameShape(best: ScoreTable, last: ScoreTable): void {
-  const describe = (names: readonly string[], other: readonly string[]) => names.filter((n) => !other.includes(n)).map((n) => `"${n}"`).join(', ');
+  const describe = (names: readonly string[], other: readonly string[]) =>
+    names
+      .filter((n) => !other.includes(n))
+      .map((n) => `"${n}"`)
+      .join(', ');
   const bestTasks = best.rows.map((r) => r.task);
   const lastTasks = last.rows.map((r) => r.task);
   const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
   if (!sameSet(best.methods, last.methods)) {
-    throw new Error(`the best and last tables differ in methods (only in best: ${describe(best.methods, last.methods) || 'none'}; only in last: ${describe(last.methods, best.methods) || 'none'})`);
+    throw new Error(
+      `the best and last tables differ in methods (only in best: ${describe(best.methods, last.methods) || 'none'}; only in last: ${describe(last.methods, best.methods) || 'none'})`,
+    );
   }
   if (!sameSet(bestTasks, lastTasks)) {
-    throw new Error(`the best and last tables differ in tasks (only in best: ${describe(bestTasks, lastTasks) || 'none'}; only in last: ${describe(lastTasks, bestTasks) || 'none'})`);
+    throw new Error(
+      `the best and last tables differ in tasks (only in best: ${describe(bestTasks, lastTasks) || 'none'}; only in last: ${describe(lastTasks, bestTasks) || 'none'})`,
+    );
   }
 }
 

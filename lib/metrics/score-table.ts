@@ -47,7 +47,11 @@ export const ScoreTable = z
     if (duplicateTask !== undefined) ctx.addIssue({ code: 'custom', path: ['rows'], message: `task "${duplicateTask}" appears twice` });
     table.rows.forEach((row, i) => {
       if (row.scores.length !== table.methods.length) {
-        ctx.addIssue({ code: 'custom', path: ['rows', i, 'scores'], message: `task "${row.task}" has ${row.scores.length} scores for ${table.methods.length} methods` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rows', i, 'scores'],
+          message: `task "${row.task}" has ${row.scores.length} scores for ${table.methods.length} methods`,
+        });
       }
     });
   });

@@ -11,7 +11,8 @@ export function renderReportJson(report: SweepReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-const fmtScore = (value: number | null | undefined): string => (typeof value === 'number' && Number.isFinite(value) ? String(Number(value.toPrecision(6))) : '');
+const fmtScore = (value: number | null | undefined): string =>
+  typeof value === 'number' && Number.isFinite(value) ? String(Number(value.toPrecision(6))) : '';
 const fmtAup = (value: number): string => value.toFixed(3);
 const fmtUsd = (value: number): string => `$${value.toFixed(4)}`;
 const arrow = (direction: 'max' | 'min') => (direction === 'max' ? '↑' : '↓');
@@ -42,7 +43,13 @@ function tables(report: SweepReport): Tables {
   const aup = report.aup
     ? {
         header: ['Method', 'Best attempt AUP', 'Rank', 'Best submission AUP', 'Rank'],
-        rows: report.aup.summary.map((s) => [s.method, fmtAup(s.bestAttemptAup), String(s.ranks.bestAttempt), fmtAup(s.bestSubmissionAup), String(s.ranks.bestSubmission)]),
+        rows: report.aup.summary.map((s) => [
+          s.method,
+          fmtAup(s.bestAttemptAup),
+          String(s.ranks.bestAttempt),
+          fmtAup(s.bestSubmissionAup),
+          String(s.ranks.bestSubmission),
+        ]),
       }
     : null;
   const cost = {
@@ -89,7 +96,8 @@ export function renderReportMarkdown(report: SweepReport): string {
   return `${parts.join('\n\n')}\n`;
 }
 
-const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 function htmlTable(id: string, header: string[], rows: string[][], numericFrom = 1): string {
   const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
@@ -140,7 +148,9 @@ export function profileSvg(id: string, title: string, set: ScoreSetResult, metho
     if (grid.length) points.push(`${n(x(grid[grid.length - 1]))},${n(y(previous ?? 0))}`);
     const color = PALETTE[i % PALETTE.length];
     const dash = DASHES[i % DASHES.length] ? ` stroke-dasharray="${DASHES[i % DASHES.length]}"` : '';
-    parts.push(`<polyline class="profile" data-method="${escapeHtml(method)}" fill="none" stroke="${color}" stroke-width="2"${dash} points="${points.join(' ')}"/>`);
+    parts.push(
+      `<polyline class="profile" data-method="${escapeHtml(method)}" fill="none" stroke="${color}" stroke-width="2"${dash} points="${points.join(' ')}"/>`,
+    );
     const ly = m.top + 8 + i * 20;
     const lx = m.left + plotW + 14;
     parts.push(
@@ -160,8 +170,22 @@ export function renderReportHtml(report: SweepReport): string {
   const t = tables(report);
   const plots = report.aup
     ? [
-        profileSvg('profile-best-attempt', 'Best attempt: performance profiles', report.aup.bestAttempt, report.aup.methods, report.aup.logTauGrid, report.aup.logTauMax),
-        profileSvg('profile-best-submission', 'Best submission: performance profiles', report.aup.bestSubmission, report.aup.methods, report.aup.logTauGrid, report.aup.logTauMax),
+        profileSvg(
+          'profile-best-attempt',
+          'Best attempt: performance profiles',
+          report.aup.bestAttempt,
+          report.aup.methods,
+          report.aup.logTauGrid,
+          report.aup.logTauMax,
+        ),
+        profileSvg(
+          'profile-best-submission',
+          'Best submission: performance profiles',
+          report.aup.bestSubmission,
+          report.aup.methods,
+          report.aup.logTauGrid,
+          report.aup.logTauMax,
+        ),
       ]
     : [];
   const body = [

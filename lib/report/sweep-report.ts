@@ -199,8 +199,15 @@ export const sweepReportKeys = (sweepId: string) => {
 };
 
 /** The tasks of a sweep plan as the report needs them (small enough to hand to an activity). */
-export function reportTasksOf(plan: { tasks: { id: string; config: { name?: string; metric: { name: string; direction: MetricDirection }; baseline_scores: Record<string, number>[] } }[] }): ReportTask[] {
-  return plan.tasks.map((t) => ({ id: t.id, ...(t.config.name ? { name: t.config.name } : {}), metric: t.config.metric, baselineScores: t.config.baseline_scores }));
+export function reportTasksOf(plan: {
+  tasks: { id: string; config: { name?: string; metric: { name: string; direction: MetricDirection }; baseline_scores: Record<string, number>[] } }[];
+}): ReportTask[] {
+  return plan.tasks.map((t) => ({
+    id: t.id,
+    ...(t.config.name ? { name: t.config.name } : {}),
+    metric: t.config.metric,
+    baselineScores: t.config.baseline_scores,
+  }));
 }
 
 /** What a report is built from: the sweep's status or result, and its plan's tasks and models. */

@@ -142,7 +142,10 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(path.join(tmpdir(), 'mlgym-bench-step-'));
   process.env.MLGYM_ARTIFACTS = path.join(scratch, 'artifacts');
   const traj = path.join(scratch, 'true.traj');
-  writeFileSync(traj, JSON.stringify({ trajectory: [...Array.from({ length: steps }, () => reply('true')), reply('submit')].map((response) => ({ response })) }));
+  writeFileSync(
+    traj,
+    JSON.stringify({ trajectory: [...Array.from({ length: steps }, () => reply('true')), reply('submit')].map((response) => ({ response })) }),
+  );
 
   // Sampled before and after the episode, so a change in the machine's load shows in both figures.
   log('raw docker exec round trips');
@@ -175,13 +178,15 @@ async function main(): Promise<void> {
     const rawMs = median(rawSamples);
     const history = await env.client.workflow.getHandle(input.episodeId).fetchHistory();
     const events = history.events ?? [];
-    const modelCalls = events
-      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callModel')
-      .map((e) => tsToMs(e.eventTime));
+    const modelCalls = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callModel').map((e) => tsToMs(e.eventTime));
     // Steady state: skip the first two steps (sandbox start, caches warming).
     const intervals = modelCalls.slice(3).map((at, i) => at - modelCalls[i + 2]);
     const stepMs = median(intervals);
-    const perStep = (name: string) => ({ call: name, perStep: round((calls.get(name)?.length ?? 0) / (steps + 1)), medianMs: round(median(calls.get(name) ?? [])) });
+    const perStep = (name: string) => ({
+      call: name,
+      perStep: round((calls.get(name)?.length ?? 0) / (steps + 1)),
+      medianMs: round(median(calls.get(name) ?? [])),
+    });
     const figures = {
       steps,
       rawDockerExecMs: round(rawMs),

@@ -105,7 +105,9 @@ async function main(): Promise<void> {
         .query('status')
         .then((s) => {
           const c = (s as SweepResult).counts;
-          log(`${((Date.now() - started) / 1000).toFixed(0)} s: ${c.completed + c.failed}/${c.total} done, ${c.running} running, run ${(s as SweepResult).run}, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+          log(
+            `${((Date.now() - started) / 1000).toFixed(0)} s: ${c.completed + c.failed}/${c.total} done, ${c.running} running, run ${(s as SweepResult).run}, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
+          );
         })
         .catch(() => undefined);
     }, 15_000);
@@ -136,7 +138,10 @@ async function main(): Promise<void> {
       completed: result.counts.completed,
       failed: result.counts.failed,
       sweepStatus: result.status,
-      exitStatuses: result.cells.reduce<Record<string, number>>((acc, c) => ((acc[c.exitStatus ?? c.state] = (acc[c.exitStatus ?? c.state] ?? 0) + 1), acc), {}),
+      exitStatuses: result.cells.reduce<Record<string, number>>(
+        (acc, c) => ((acc[c.exitStatus ?? c.state] = (acc[c.exitStatus ?? c.state] ?? 0) + 1), acc),
+        {},
+      ),
       wallSeconds: Math.round(wallMs / 100) / 10,
       episodesPerMinute: Math.round((episodes / (wallMs / 60_000)) * 10) / 10,
       workerPeakRssMb: Math.round(peakRss / 2 ** 20),

@@ -24,7 +24,10 @@ export async function aupCommand(argv: string[]): Promise<number> {
   if (!values.best || !values.last) throw new UsageError(`--best and --last are required; ${usage('aup')}`);
   const best = readTable(values.best, '--best');
   const last = readTable(values.last, '--last');
-  const lowerIsBetter = (values['lower-is-better'] ?? []).flatMap((list) => list.split(',')).map((name) => name.trim()).filter((name) => name !== '');
+  const lowerIsBetter = (values['lower-is-better'] ?? [])
+    .flatMap((list) => list.split(','))
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
 
   let result: AupResult;
   try {
@@ -53,7 +56,9 @@ function readTable(file: string, flag: string): ScoreTable {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
-    throw new UsageError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (err as Error).message})`}`);
+    throw new UsageError(
+      `${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (err as Error).message})`}`,
+    );
   }
   try {
     return parseScoreTable(text, { source: file });
@@ -69,7 +74,10 @@ function formatSummary(result: AupResult): string {
   const lines = [
     `AUP over ${result.tasks.length} tasks, ${result.methods.length} methods (eps ${result.eps}, log10 tau in [0, ${result.logTauMax}], ${result.points} points; lower is better: ${result.lowerIsBetter.join(', ') || 'none'})`,
     `${'method'.padEnd(width)}  best attempt AUP (rank)  best submission AUP (rank)`,
-    ...rows.map((r) => `${r.method.padEnd(width)}  ${r.bestAttemptAup.toFixed(3).padStart(16)} (${String(r.ranks.bestAttempt).padStart(2)})    ${r.bestSubmissionAup.toFixed(3).padStart(19)} (${String(r.ranks.bestSubmission).padStart(2)})`),
+    ...rows.map(
+      (r) =>
+        `${r.method.padEnd(width)}  ${r.bestAttemptAup.toFixed(3).padStart(16)} (${String(r.ranks.bestAttempt).padStart(2)})    ${r.bestSubmissionAup.toFixed(3).padStart(19)} (${String(r.ranks.bestSubmission).padStart(2)})`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -8,7 +8,11 @@ import { followEpisode } from '../lib/follow';
 import { resumeClosedEpisode } from '../lib/resume';
 
 export async function episodeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, reason: { type: 'string' }, 'from-step': { type: 'string' }, wait: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, reason: { type: 'string' }, 'from-step': { type: 'string' }, wait: { type: 'boolean' } },
+  });
   const [sub, episodeId] = positionals;
   if (!sub || !episodeId || positionals.length > 2) throw new UsageError(usage('episode', sub));
   return withClient(async (client) => {
@@ -21,7 +25,13 @@ export async function episodeCommand(argv: string[]): Promise<number> {
       case 'status': {
         const live = running ? await handle.query(statusQuery).catch(() => undefined) : undefined;
         const result = description.status.name === 'COMPLETED' ? await handle.result() : undefined;
-        const report = { episodeId, workflowStatus: description.status.name, uiLink: workflowUiLink(episodeId), ...(live ?? {}), ...(result ? { result } : {}) };
+        const report = {
+          episodeId,
+          workflowStatus: description.status.name,
+          uiLink: workflowUiLink(episodeId),
+          ...(live ?? {}),
+          ...(result ? { result } : {}),
+        };
         if (values.json) printJson(report);
         else say(JSON.stringify(report, null, 2));
         return 0;
@@ -54,7 +64,10 @@ export async function episodeCommand(argv: string[]): Promise<number> {
         }
         const outcome = await followEpisode(client, episodeId);
         if (values.json) printJson({ ...resumed, ...outcome });
-        else say(`${episodeId}: ${outcome.status}${outcome.exitStatus ? `, ${outcome.exitStatus}, score ${JSON.stringify(outcome.score ?? null)}` : ''}${outcome.error ? `: ${outcome.error}` : ''}`);
+        else
+          say(
+            `${episodeId}: ${outcome.status}${outcome.exitStatus ? `, ${outcome.exitStatus}, score ${JSON.stringify(outcome.score ?? null)}` : ''}${outcome.error ? `: ${outcome.error}` : ''}`,
+          );
         return outcome.status === 'COMPLETED' ? 0 : 1;
       }
       default:

@@ -32,7 +32,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const outcome = await exportMlgym(client, store, id, out, { ...(runFlag !== undefined && { runIndex: Number(runFlag) }) });
     for (const run of outcome.folders) say(`${run.episodeId} -> ${run.folder}`);
     for (const skipped of outcome.skipped) say(`skipped ${skipped.id}: ${skipped.reason}`);
-    say(`${outcome.workflowId}: ${outcome.folders.length} run(s) exported to ${outcome.out}${outcome.skipped.length ? `, ${outcome.skipped.length} skipped` : ''}`);
+    say(
+      `${outcome.workflowId}: ${outcome.folders.length} run(s) exported to ${outcome.out}${outcome.skipped.length ? `, ${outcome.skipped.length} skipped` : ''}`,
+    );
     if (values.json) printJson(outcome);
     // Unfinished cells are expected; a finished episode that could not be exported is a failure.
     return outcome.skipped.some((s) => s.state === 'completed') ? 1 : 0;

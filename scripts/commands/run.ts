@@ -117,7 +117,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       started.push(handle);
     }
     if (!flags.wait) {
-      if (flags.json) printJson({ episodes: started.map((h) => ({ episodeId: h.workflowId, runId: h.firstExecutionRunId, uiLink: workflowUiLink(h.workflowId), status: 'RUNNING' })) });
+      if (flags.json)
+        printJson({
+          episodes: started.map((h) => ({ episodeId: h.workflowId, runId: h.firstExecutionRunId, uiLink: workflowUiLink(h.workflowId), status: 'RUNNING' })),
+        });
       return 0;
     }
     const outcomes = await Promise.all(started.map((handle) => followEpisode(client, handle.workflowId)));
@@ -135,7 +138,10 @@ function describeOutcome(o: EpisodeOutcome): string {
 function slug(model: string): string {
   const [provider, ...rest] = model.split(':');
   const name = rest.join(':').split('/').pop() ?? '';
-  return `${provider}-${name}`.replace(/\.traj$/, '').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 60);
+  return `${provider}-${name}`
+    .replace(/\.traj$/, '')
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .slice(0, 60);
 }
 
 /** Turns a failed pre-start check into a one-line usage error. */

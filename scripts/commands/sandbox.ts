@@ -11,7 +11,8 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
   return withClient(async (client) => {
     const report = await reapSandboxes(client, { docker: !values['local-only'] });
     if (values.json) printJson(report);
-    else say(`removed ${report.removedContainers.length} container(s) and ${report.removedLocalSandboxes.length} local sandbox(es); ${report.kept} still in use`);
+    else
+      say(`removed ${report.removedContainers.length} container(s) and ${report.removedLocalSandboxes.length} local sandbox(es); ${report.kept} still in use`);
     return 0;
   });
 }

@@ -36,16 +36,24 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const uiPort = values['ui-port'] ?? '8233';
 
   const running = recordedServer();
-  if (running) throw new UsageError(`a Temporal dev server of this checkout is already running (pid ${running.pid}, port ${running.port}); \`mlgym server stop\` stops it`);
+  if (running)
+    throw new UsageError(
+      `a Temporal dev server of this checkout is already running (pid ${running.pid}, port ${running.port}); \`mlgym server stop\` stops it`,
+    );
   const install = spawnSync('bash', [path.join(REPO_ROOT, 'scripts/provision/temporal.sh')], { stdio: 'inherit' });
   if (install.status !== 0) throw new UsageError('could not install the temporal binary (see the messages above)');
   mkdirSync(STATE_DIR, { recursive: true });
   const args = [
-    'server', 'start-dev',
-    '--db-filename', DB_FILE,
-    '--port', port,
-    '--ui-port', uiPort,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    DB_FILE,
+    '--port',
+    port,
+    '--ui-port',
+    uiPort,
+    '--log-level',
+    'warn',
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]),
   ];
   say(`Temporal dev server on localhost:${port}, UI on http://localhost:${uiPort} (state: ${DB_FILE}; stop it with \`mlgym server stop\`)`);
@@ -98,7 +106,13 @@ function recordedServer(): ServerRecord | undefined {
     return undefined;
   }
   if (!Number.isInteger(record.pid) || record.pid! <= 1 || !isDevServer(record.pid!)) return undefined;
-  return { pid: record.pid!, port: Number.isInteger(record.port) ? record.port! : 7233, uiPort: record.uiPort ?? 8233, db: record.db ?? DB_FILE, startedAt: record.startedAt ?? '' };
+  return {
+    pid: record.pid!,
+    port: Number.isInteger(record.port) ? record.port! : 7233,
+    uiPort: record.uiPort ?? 8233,
+    db: record.db ?? DB_FILE,
+    startedAt: record.startedAt ?? '',
+  };
 }
 
 /** A `temporal server start-dev` on this checkout's .mlgym/temporal.db (Linux: read from /proc). */

@@ -63,7 +63,9 @@ export async function sweepCommand(argv: string[]): Promise<number> {
           if (json) printJson({ ...outcome, uiLink: workflowUiLink(workflowId) });
           return 0;
         }
-        const which = outcome.failedCells ? `${outcome.failedCells.length} failed cell(s)${outcome.failedCells.length ? `: ${outcome.failedCells.join(', ')}` : ''}` : 'the failed cells';
+        const which = outcome.failedCells
+          ? `${outcome.failedCells.length} failed cell(s)${outcome.failedCells.length ? `: ${outcome.failedCells.join(', ')}` : ''}`
+          : 'the failed cells';
         say(`retrying ${which} in ${workflowId} as new attempts\n  ${workflowUiLink(workflowId)}`);
         if (values.wait) return await waitForSweep(client, workflowId, json);
         if (json) printJson({ ...outcome, uiLink: workflowUiLink(workflowId) });
@@ -96,9 +98,21 @@ export async function sweepCommand(argv: string[]): Promise<number> {
           return file;
         });
         say(`${workflowId} (${workflowStatus}, ${report.outcome}): report written to ${outDir}/ (${files.map((f) => path.basename(f)).join(', ')})`);
-        if (report.aup) for (const s of report.aup.summary) say(`  ${s.method.padEnd(24)} best attempt AUP ${s.bestAttemptAup.toFixed(3)}  best submission AUP ${s.bestSubmissionAup.toFixed(3)}`);
+        if (report.aup)
+          for (const s of report.aup.summary)
+            say(`  ${s.method.padEnd(24)} best attempt AUP ${s.bestAttemptAup.toFixed(3)}  best submission AUP ${s.bestSubmissionAup.toFixed(3)}`);
         else say(`  AUP not computed: ${report.aupError}`);
-        if (json) printJson({ workflowId, workflowStatus, outcome: report.outcome, outDir, files, aup: report.aup?.summary ?? null, costByModel: report.costByModel, exitStatusCounts: report.exitStatusCounts });
+        if (json)
+          printJson({
+            workflowId,
+            workflowStatus,
+            outcome: report.outcome,
+            outDir,
+            files,
+            aup: report.aup?.summary ?? null,
+            costByModel: report.costByModel,
+            exitStatusCounts: report.exitStatusCounts,
+          });
         return 0;
       });
     }
@@ -131,19 +145,32 @@ async function waitForSweep(client: Client, workflowId: string, json: boolean, p
 
 function printSweep(workflowId: string, workflowStatus: string, status: SweepStatus | SweepResult | undefined): void {
   if (!status) {
-    say(`${workflowId}: ${workflowStatus} (no status: is a worker running?); relaunch with \`mlgym sweep start <spec>\` to resume\n  ${workflowUiLink(workflowId)}`);
+    say(
+      `${workflowId}: ${workflowStatus} (no status: is a worker running?); relaunch with \`mlgym sweep start <spec>\` to resume\n  ${workflowUiLink(workflowId)}`,
+    );
     return;
   }
   const outcome = 'status' in status ? `, ${status.status}` : '';
   const lines = [
     `${workflowId} (${workflowStatus}${outcome}, run ${status.run}): ${progressLine(status)}`,
     `  ${workflowUiLink(workflowId)}`,
-    `  cost by model: ${Object.entries(status.costByModel).map(([model, usd]) => `${model} $${usd.toFixed(4)}`).join(', ') || 'n/a'}`,
+    `  cost by model: ${
+      Object.entries(status.costByModel)
+        .map(([model, usd]) => `${model} $${usd.toFixed(4)}`)
+        .join(', ') || 'n/a'
+    }`,
   ];
   for (const cell of status.cells) {
     const score = cell.score ? ` score ${JSON.stringify(cell.score)}` : '';
     const best = cell.bestScore !== undefined ? ` best ${cell.bestScore}` : '';
-    const detail = cell.state === 'failed' ? ` ${cell.error ?? ''}` : cell.blockedReason ? ` BLOCKED: ${cell.blockedReason} (fix it, then \`mlgym episode resume ${cell.episodeId}\`)` : cell.exitStatus ? ` ${cell.exitStatus}${score}${best}` : '';
+    const detail =
+      cell.state === 'failed'
+        ? ` ${cell.error ?? ''}`
+        : cell.blockedReason
+          ? ` BLOCKED: ${cell.blockedReason} (fix it, then \`mlgym episode resume ${cell.episodeId}\`)`
+          : cell.exitStatus
+            ? ` ${cell.exitStatus}${score}${best}`
+            : '';
     lines.push(`  ${cell.state.padEnd(9)} ${(cell.episodeId ?? cell.id).padEnd(50)} $${cell.costUsd.toFixed(4)}${detail}`);
   }
   say(lines.join('\n'));

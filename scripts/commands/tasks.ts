@@ -18,24 +18,26 @@ export async function tasksCommand(argv: string[]): Promise<number> {
 }
 
 async function listTasks(argv: string[]): Promise<number> {
-  const rows = await Promise.all(listTaskIds().map(async (id) => {
-    try {
-      const { config } = loadTask(id);
-      return {
-        id,
-        name: config.name,
-        domain: config.domain,
-        metric: config.metric.name,
-        direction: config.metric.direction,
-        baseline: config.baseline_scores[0]?.[config.metric.name] ?? null,
-        image: config.image,
-        /** Which data variants are prepared on this machine; null for tasks without data. */
-        data: config.data ? await preparedVariants(id) : null,
-      };
-    } catch (err) {
-      return { id, error: (err as Error).message };
-    }
-  }));
+  const rows = await Promise.all(
+    listTaskIds().map(async (id) => {
+      try {
+        const { config } = loadTask(id);
+        return {
+          id,
+          name: config.name,
+          domain: config.domain,
+          metric: config.metric.name,
+          direction: config.metric.direction,
+          baseline: config.baseline_scores[0]?.[config.metric.name] ?? null,
+          image: config.image,
+          /** Which data variants are prepared on this machine; null for tasks without data. */
+          data: config.data ? await preparedVariants(id) : null,
+        };
+      } catch (err) {
+        return { id, error: (err as Error).message };
+      }
+    }),
+  );
   if (argv.includes('--json')) printJson({ tasks: rows });
   else {
     const table = [['ID', 'DOMAIN', 'METRIC', 'DIRECTION', 'BASELINE', 'IMAGE', 'DATA']];
@@ -98,9 +100,15 @@ async function prepareTasks(argv: string[]): Promise<number> {
   const flags = parsed.data;
   if (positionals.length !== 1) throw new UsageError(usage('tasks', 'prepare'));
   const [target] = positionals;
-  if (flags.source && !existsSync(flags.source)) throw new UsageError(`--source ${flags.source} does not exist: it should be the folder holding the downloaded files`);
-  if (target === 'all' && flags.source) throw new UsageError('--source names one task\'s downloaded files: use it with a single task id');
-  const tasks = target === 'all' ? listTaskIds().map((id) => loadTask(id)).filter((t) => t.config.data) : [loadTask(target)];
+  if (flags.source && !existsSync(flags.source))
+    throw new UsageError(`--source ${flags.source} does not exist: it should be the folder holding the downloaded files`);
+  if (target === 'all' && flags.source) throw new UsageError("--source names one task's downloaded files: use it with a single task id");
+  const tasks =
+    target === 'all'
+      ? listTaskIds()
+          .map((id) => loadTask(id))
+          .filter((t) => t.config.data)
+      : [loadTask(target)];
   if (tasks.length === 1 && !tasks[0].config.data) {
     say(`task ${tasks[0].config.id} has no data to prepare (its files ship with the task)`);
     return 0;

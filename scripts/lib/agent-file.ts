@@ -34,7 +34,9 @@ export function loadAgentConfig(file: string): LoadedAgent {
   try {
     const parsed = parseAgentFile(document.toJS());
     const checkout = mlgymCheckoutOf(absolute);
-    const demonstrations = parsed.demonstrations.map((demo, index) => readDemonstration(path.resolve(checkout ?? path.dirname(absolute), demo), `demonstrations.${index}`));
+    const demonstrations = parsed.demonstrations.map((demo, index) =>
+      readDemonstration(path.resolve(checkout ?? path.dirname(absolute), demo), `demonstrations.${index}`),
+    );
     const parserMessage = parsed.format_error_template == null && checkout ? parserErrorMessage(checkout, parsed.output_parser) : undefined;
     const agent = resolveAgentConfig(parsed, { source: absolute, demonstrations, parserFormatError: parserMessage ?? DEFAULT_AGENT.formatError });
     const formatErrorSource = parsed.format_error_template != null ? 'yaml' : parserMessage !== undefined ? 'mlgym-parser' : 'ours';

@@ -39,9 +39,21 @@ export const callingUser = () => (typeof process.getuid === 'function' ? `${proc
 /** Runs a command in a throwaway container without network, with HOME in /tmp. */
 export function runOffline(run: ContainerRun): DockerResult {
   return docker([
-    'run', '--rm', '--network', 'none', '--user', run.user ?? callingUser(), '--env', 'HOME=/tmp', '--workdir', run.workdir,
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--user',
+    run.user ?? callingUser(),
+    '--env',
+    'HOME=/tmp',
+    '--workdir',
+    run.workdir,
     ...run.binds.flatMap((b) => ['--volume', b]),
-    '--entrypoint', run.command[0], run.image, ...run.command.slice(1),
+    '--entrypoint',
+    run.command[0],
+    run.image,
+    ...run.command.slice(1),
   ]);
 }
 

@@ -32,8 +32,8 @@ export const HELP: Record<string, CommandHelp> = {
     about: 'Temporal dev server (state in .mlgym/temporal.db, UI on :8233); `mlgym server stop` stops it',
     runsAlone: true,
     flags: [
-      ['--port P', 'the server\'s gRPC port (default 7233)'],
-      ['--ui-port P', 'the web UI\'s port (default 8233)'],
+      ['--port P', "the server's gRPC port (default 7233)"],
+      ['--ui-port P', "the web UI's port (default 8233)"],
     ],
     details:
       'Installs the pinned `temporal` binary into .mlgym/bin if missing, then runs the dev server in the foreground\n' +
@@ -45,7 +45,7 @@ export const HELP: Record<string, CommandHelp> = {
         about: 'stop the dev server that `mlgym server` started, waiting until its port is closed',
         details:
           'Stops the process group recorded in .mlgym/temporal.pid (or a `temporal server start-dev` using this\n' +
-          'checkout\'s .mlgym/temporal.db), waits until its port is closed and prints one line. With no server\n' +
+          "checkout's .mlgym/temporal.db), waits until its port is closed and prints one line. With no server\n" +
           'running it says so and exits 0.',
       },
     },
@@ -58,7 +58,7 @@ export const HELP: Record<string, CommandHelp> = {
       '  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE   the server (default localhost:7233, default)\n' +
       '  MLGYM_TASK_QUEUE                       the task queue (default mlgym)\n' +
       '  MLGYM_MAX_ACTIVITIES                   concurrent activities (default 20)\n' +
-      '  MLGYM_DATA=small                       episodes use the tasks\' small offline data (default: the full data)\n' +
+      "  MLGYM_DATA=small                       episodes use the tasks' small offline data (default: the full data)\n" +
       '  MLGYM_ARTIFACTS                        artifact store: a path or s3://bucket/prefix (default .mlgym/artifacts)\n' +
       '  MLGYM_REAP_DOCKER=0                    the periodic reaper leaves Docker containers alone\n' +
       '  OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL   the model providers',
@@ -77,10 +77,10 @@ export const HELP: Record<string, CommandHelp> = {
       ['--input-price USD', 'USD per million input tokens (default: the price table; needed for models it lacks)'],
       ['--output-price USD', 'USD per million output tokens (default: the price table)'],
       ['--history-observations N', 'most recent observations the agent keeps in full (default 5)'],
-      ['--agent-config <yaml>', 'an MLGym agent YAML: its prompts and settings (default: our prompts, MLGym\'s default agent)'],
+      ['--agent-config <yaml>', "an MLGym agent YAML: its prompts and settings (default: our prompts, MLGym's default agent)"],
       ['--validate-split test|validation', 'the split `validate` scores (default test, as MLGym)'],
       ['--observation-chars N', 'characters of command output shown to the model, head and tail; 0 shows all (default 0)'],
-      ['--keep-sandbox', 'keep the sandbox after the episode (the worker\'s reaper removes it after a day)'],
+      ['--keep-sandbox', "keep the sandbox after the episode (the worker's reaper removes it after a day)"],
       ['--wait', 'follow the episodes to their end; exit code 0 only if all completed'],
       JSON_FLAG,
     ],
@@ -125,10 +125,7 @@ export const HELP: Record<string, CommandHelp> = {
       start: {
         usage: 'mlgym sweep start <spec.yaml> [--wait] [--json]',
         about: 'start a sweep, or resume / extend it (same name: finished cells are kept)',
-        flags: [
-          ['--wait', 'follow the sweep to its end with a progress line; exit code 0 only if every cell completed'],
-          JSON_FLAG,
-        ],
+        flags: [['--wait', 'follow the sweep to its end with a progress line; exit code 0 only if every cell completed'], JSON_FLAG],
       },
       status: {
         usage: 'mlgym sweep status <id> [--json]',
@@ -148,7 +145,8 @@ export const HELP: Record<string, CommandHelp> = {
     },
   },
   tasks: {
-    usage: 'mlgym tasks list [--json] | mlgym tasks validate <path> | mlgym tasks prepare <id|path|all> [--small] [--source DIR] [--force] [--runtime docker|local] [--json]',
+    usage:
+      'mlgym tasks list [--json] | mlgym tasks validate <path> | mlgym tasks prepare <id|path|all> [--small] [--source DIR] [--force] [--runtime docker|local] [--json]',
     about: 'the tasks: list them, check a task file, prepare their data',
     subcommands: {
       list: {
@@ -163,7 +161,7 @@ export const HELP: Record<string, CommandHelp> = {
       },
       prepare: {
         usage: 'mlgym tasks prepare <id|path|all> [--small] [--source DIR] [--force] [--runtime docker|local] [--json]',
-        about: 'fetch and split a task\'s real data into .mlgym/data/ (MLGYM_DATA_DIR moves it), or generate the small data',
+        about: "fetch and split a task's real data into .mlgym/data/ (MLGYM_DATA_DIR moves it), or generate the small data",
         flags: [
           ['--small', 'generate the small offline dataset instead of fetching the real one'],
           ['--source DIR', 'the folder holding files you downloaded (one task only)'],
@@ -188,9 +186,9 @@ export const HELP: Record<string, CommandHelp> = {
   },
   aup: {
     usage: 'mlgym aup --best best.csv --last last.csv [--lower-is-better "Task A,Task B"] [--json]',
-    about: 'MLGym\'s AUP and ranks from best-attempt / best-submission score tables',
+    about: "MLGym's AUP and ranks from best-attempt / best-submission score tables",
     flags: [
-      ['--best FILE', 'required: the best-attempt score table (MLGym\'s results/tables format)'],
+      ['--best FILE', "required: the best-attempt score table (MLGym's results/tables format)"],
       ['--last FILE', 'required: the best-submission score table'],
       ['--lower-is-better "A,B"', 'tasks whose metric is lower-is-better, comma-separated, repeatable (default none)'],
       JSON_FLAG,
@@ -198,14 +196,14 @@ export const HELP: Record<string, CommandHelp> = {
   },
   export: {
     usage: 'mlgym export mlgym <episodeId|sweepId> --out DIR [--run-index N] [--json]',
-    about: 'finished episodes in another tool\'s layout',
+    about: "finished episodes in another tool's layout",
     subcommands: {
       mlgym: {
         usage: 'mlgym export mlgym <episodeId|sweepId> --out DIR [--run-index N] [--json]',
-        about: 'finished episodes in MLGym\'s folder layout, for its analysis code and visualiser',
+        about: "finished episodes in MLGym's folder layout, for its analysis code and visualiser",
         flags: [
           ['--out DIR', 'required: where to write (created if missing)'],
-          ['--run-index N', 'the run number of a single episode\'s folder (to export several lone runs of one setting; default 0)'],
+          ['--run-index N', "the run number of a single episode's folder (to export several lone runs of one setting; default 0)"],
           ['--json', 'one JSON object on stdout: {out, kind, workflowId, folders: [...], skipped: [...]}'],
         ],
         details: `Writes finished episodes in MLGym's folder layout and file names, so that MLGym's analysis code
@@ -298,8 +296,5 @@ export function topLevelHelp(): string {
 
 /** Two columns; a first column wider than `width` puts the second on the next line. */
 function table(rows: Flag[], width = Math.min(34, Math.max(0, ...rows.map(([left]) => left.length)))): string[] {
-  return rows.flatMap(([left, right]) =>
-    left.length <= width ? [`  ${left.padEnd(width)}  ${right}`] : [`  ${left}`, `  ${' '.repeat(width)}  ${right}`],
-  );
+  return rows.flatMap(([left, right]) => (left.length <= width ? [`  ${left.padEnd(width)}  ${right}`] : [`  ${left}`, `  ${' '.repeat(width)}  ${right}`]));
 }
-

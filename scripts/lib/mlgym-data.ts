@@ -67,20 +67,29 @@ export function planDataset(checkout: string, rel: string, dataset: DatasetConfi
     const helpers = path.join(path.dirname(dir), '_helpers');
     if (existsSync(path.join(helpers, '_generate_split.py'))) return { kind: 'split', dataset, helpers };
     const instead = ours ? `; our task ${ours} prepares its data: run it with --task ${ours}` : '';
-    throw new MlgymFileProblem('dataset_configs', `${rel} puts the dataset "${dataset.name}" in ${dir}, which does not exist (MLGym does not ship it)${instead}`);
+    throw new MlgymFileProblem(
+      'dataset_configs',
+      `${rel} puts the dataset "${dataset.name}" in ${dir}, which does not exist (MLGym does not ship it)${instead}`,
+    );
   }
   if (isDirectory(dir)) return { kind: 'hub-folder', dataset, dir };
   if (!loadedByCode.has(dataset.data_path)) return undefined;
   const copyHint = `put the dataset's files in ${dir}`;
   const preparer = PREPARED_BY_OURS[dataset.data_path];
   if (!preparer) {
-    throw new MlgymFileProblem('dataset_configs', `${rel} names the Hugging Face dataset ${dataset.data_path}, which runs offline from a local copy: ${copyHint}`);
+    throw new MlgymFileProblem(
+      'dataset_configs',
+      `${rel} names the Hugging Face dataset ${dataset.data_path}, which runs offline from a local copy: ${copyHint}`,
+    );
   }
   const variant = dataVariant();
   const prepared = dataLocation(preparer, variant);
   if (!existsSync(path.join(prepared.dir, COMPLETE_MARKER))) {
     const prepare = `npx mlgym tasks prepare ${preparer}${variant === 'small' ? ' --small' : ''}`;
-    throw new MlgymFileProblem('dataset_configs', `${rel} names the Hugging Face dataset ${dataset.data_path}, which runs offline from a local copy: run \`${prepare}\` (MLGYM_DATA=${variant}), or ${copyHint}`);
+    throw new MlgymFileProblem(
+      'dataset_configs',
+      `${rel} names the Hugging Face dataset ${dataset.data_path}, which runs offline from a local copy: run \`${prepare}\` (MLGYM_DATA=${variant}), or ${copyHint}`,
+    );
   }
   return { kind: 'hub-prepared', dataset, preparedDir: prepared.dir };
 }
@@ -186,7 +195,11 @@ function servePreparedAsHub(preparedDir: string, hubId: string): string {
 
 function requireImage(image: string): string {
   const id = imageId(image);
-  if (!id) throw new MlgymFileProblem('use_generic_conda', `the image ${image} (MLGym's generic environment) is not present: build it with \`bash scripts/provision/images.sh\` (Docker must be running)`);
+  if (!id)
+    throw new MlgymFileProblem(
+      'use_generic_conda',
+      `the image ${image} (MLGym's generic environment) is not present: build it with \`bash scripts/provision/images.sh\` (Docker must be running)`,
+    );
   return id;
 }
 

@@ -95,7 +95,13 @@ async function describe(client: Client, workflowId: string): Promise<WorkflowExe
   }
 }
 
-async function exportEpisode(client: Client, store: ArtifactStore, episode: WorkflowExecutionDescription, out: string, runIndex: number | undefined): Promise<ExportedRun> {
+async function exportEpisode(
+  client: Client,
+  store: ArtifactStore,
+  episode: WorkflowExecutionDescription,
+  out: string,
+  runIndex: number | undefined,
+): Promise<ExportedRun> {
   const episodeId = episode.workflowId;
   if (episode.status.name !== 'COMPLETED') {
     throw new NotExportable(`episode ${episodeId} is ${episode.status.name}: only a completed episode has a trajectory and results to export`);
@@ -109,7 +115,9 @@ async function exportEpisode(client: Client, store: ArtifactStore, episode: Work
   }
   const readable = MlgymReadableTrajectory.safeParse(JSON.parse(trajectory.toString('utf8')));
   if (!readable.success) {
-    throw new NotExportable(`episode ${episodeId}: its trajectory predates MLGym-shaped outputs (${readable.error.issues[0].message} at ${readable.error.issues[0].path.join('.')}); MLGym's readers cannot read it`);
+    throw new NotExportable(
+      `episode ${episodeId}: its trajectory predates MLGym-shaped outputs (${readable.error.issues[0].message} at ${readable.error.issues[0].path.join('.')}); MLGym's readers cannot read it`,
+    );
   }
 
   const run: MlgymRun = {

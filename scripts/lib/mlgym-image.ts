@@ -23,7 +23,10 @@ export function ensureRequirementsImage(requirementsFile: string): string {
   const parent = parentImageFor(requirements);
   const parentId = imageId(parent);
   if (!parentId) {
-    throw new MlgymFileProblem('requirements_path', `${requirementsFile} installs on top of ${parent}, which is not present: build it with \`bash scripts/provision/images.sh\` (Docker must be running)`);
+    throw new MlgymFileProblem(
+      'requirements_path',
+      `${requirementsFile} installs on top of ${parent}, which is not present: build it with \`bash scripts/provision/images.sh\` (Docker must be running)`,
+    );
   }
   const lines = requirementsToInstall(requirements, installedDistributions(parentId), hasGpus());
   const dockerfile = readFileSync(path.join(CONTEXT, 'Dockerfile'), 'utf8');
@@ -42,7 +45,8 @@ export function ensureRequirementsImage(requirementsFile: string): string {
     writeFileSync(path.join(context, 'requirements.txt'), lines.map((l) => `${l}\n`).join(''));
     mkdirSync(path.join(context, '.extra-ca'));
     if (existsSync(EXTRA_CA_DIR)) {
-      for (const cert of readdirSync(EXTRA_CA_DIR).filter((n) => n.endsWith('.crt'))) copyFileSync(path.join(EXTRA_CA_DIR, cert), path.join(context, '.extra-ca', cert));
+      for (const cert of readdirSync(EXTRA_CA_DIR).filter((n) => n.endsWith('.crt')))
+        copyFileSync(path.join(EXTRA_CA_DIR, cert), path.join(context, '.extra-ca', cert));
     }
     const build = docker(['build', '--build-arg', `PARENT_IMAGE=${parent}`, '-t', tag, context]);
     writeFileSync(log, `${build.stdout}\n${build.stderr}`);

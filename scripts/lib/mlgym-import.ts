@@ -28,7 +28,11 @@ export class MlgymImportError extends UsageError {}
 /** True for a task file in MLGym's format (no `metric:`, inside a configs/tasks folder). */
 export function isMlgymTaskFile(file: string, raw: unknown): boolean {
   return (
-    typeof raw === 'object' && raw !== null && !('metric' in raw) && path.basename(path.dirname(file)) === 'tasks' && path.basename(path.dirname(path.dirname(file))) === 'configs'
+    typeof raw === 'object' &&
+    raw !== null &&
+    !('metric' in raw) &&
+    path.basename(path.dirname(file)) === 'tasks' &&
+    path.basename(path.dirname(path.dirname(file))) === 'configs'
   );
 }
 
@@ -50,7 +54,11 @@ function importTask(file: string, raw: unknown, ours: TaskConfig | undefined): s
   const checkout = path.dirname(configsDir);
 
   const starterSources = mlgym.starter_code.map((rel) => path.join(checkout, rel));
-  const code = readTaskCode(checkout, starterSources.filter((source) => existsSync(source)), new Set(mlgym.evaluation_paths.map(baseName)));
+  const code = readTaskCode(
+    checkout,
+    starterSources.filter((source) => existsSync(source)),
+    new Set(mlgym.evaluation_paths.map(baseName)),
+  );
   const loadedByCode = new Set(code.flatMap(({ source }) => hubNamesLoaded(source).datasets));
 
   // In MLGym's order: datasets, requirements, then the files to copy.
@@ -60,7 +68,8 @@ function importTask(file: string, raw: unknown, ours: TaskConfig | undefined): s
     throw new MlgymFileProblem('dataset_configs', 'more than one local dataset: MLGym would copy them all into data/, which this harness does not');
   }
   const requirements = mlgym.use_generic_conda ? undefined : path.join(checkout, mlgym.requirements_path ?? '');
-  if (requirements && !existsSync(requirements)) throw new MlgymFileProblem('requirements_path', `${mlgym.requirements_path} not found in the MLGym checkout (${requirements})`);
+  if (requirements && !existsSync(requirements))
+    throw new MlgymFileProblem('requirements_path', `${mlgym.requirements_path} not found in the MLGym checkout (${requirements})`);
   starterSources.forEach((source, i) => {
     if (!existsSync(source)) throw new MlgymFileProblem('starter_code', `${mlgym.starter_code[i]} not found in the MLGym checkout (${source})`);
   });

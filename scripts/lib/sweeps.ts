@@ -29,7 +29,9 @@ export async function loadSweepPlan(file: string): Promise<SweepPlan> {
   try {
     raw = YAML.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new UsageError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid YAML: ${(err as Error).message.split('\n')[0]}`}`);
+    throw new UsageError(
+      `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid YAML: ${(err as Error).message.split('\n')[0]}`}`,
+    );
   }
   const parsed = SweepSpec.safeParse(raw);
   if (!parsed.success) throw new UsageError(`${file}: invalid sweep spec:\n${describeIssues(parsed.error)}`);
@@ -75,7 +77,10 @@ export async function loadSweepPlan(file: string): Promise<SweepPlan> {
         resolvePricing(parsedModel, modelParams, limits.cost_limit_usd);
       } catch (err) {
         if (!(err instanceof PricingError)) throw err;
-        throw new Error(`no price known for ${formatModelSpec(parsedModel)}; set input_price_per_mtok and output_price_per_mtok on the model, or limits.cost_limit_usd: 0`, { cause: err });
+        throw new Error(
+          `no price known for ${formatModelSpec(parsedModel)}; set input_price_per_mtok and output_price_per_mtok on the model, or limits.cost_limit_usd: 0`,
+          { cause: err },
+        );
       }
       await checkProviderReady(parsedModel);
       models.push({ key: modelKey({ model: text, id }), model: formatModelSpec(parsedModel), params: modelParams });
@@ -155,7 +160,8 @@ export async function latestPlan(client: Client, workflowId: string): Promise<Sw
     const started = event.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     if (started) plan = converter.fromPayload<SweepPlan>(started);
     const signalled = event.workflowExecutionSignaledEventAttributes;
-    if (signalled?.signalName === extendSweepSignal.name && signalled.input?.payloads?.[0]) plan = converter.fromPayload<SweepPlan>(signalled.input.payloads[0]);
+    if (signalled?.signalName === extendSweepSignal.name && signalled.input?.payloads?.[0])
+      plan = converter.fromPayload<SweepPlan>(signalled.input.payloads[0]);
   }
   if (!plan) throw new UsageError(`cannot read the spec of ${workflowId} from its history`);
   return plan;
@@ -237,5 +243,12 @@ export async function withLiveCosts<T extends SweepStatus>(client: Client, statu
     }),
   );
   const totals = sumCosts(cells);
-  return { ...status, cells, costUsd: totals.total, costByModel: totals.byModel, costByTask: totals.byTask, budget: { ...status.budget, spentUsd: totals.total } };
+  return {
+    ...status,
+    cells,
+    costUsd: totals.total,
+    costByModel: totals.byModel,
+    costByTask: totals.byTask,
+    budget: { ...status.budget, spentUsd: totals.total },
+  };
 }

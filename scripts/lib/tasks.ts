@@ -50,7 +50,9 @@ export function loadTask(idOrPath: string): LoadedTask {
     throw new TaskError(`${file}: files named in the task do not exist (relative to ${dir}): ${missing.join(', ')}`);
   }
   if (config.data && existsSync(path.join(dir, 'data'))) {
-    throw new TaskError(`${file}: the task has both a data: section and a data/ folder; the sandbox's data/ comes from one of them, so remove the folder or the section`);
+    throw new TaskError(
+      `${file}: the task has both a data: section and a data/ folder; the sandbox's data/ comes from one of them, so remove the folder or the section`,
+    );
   }
   return { config, dir, file };
 }

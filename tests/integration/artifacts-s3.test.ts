@@ -193,13 +193,16 @@ describe('artifactStoreFromEnv for local and invalid settings', () => {
 
   it('rejects other values with an error naming the variable and the accepted forms', () => {
     for (const value of ['gs://bucket/x', 'https://example.com/b', 's3://', 's3://Upper_Case/p', 'file://remote-host/x']) {
-      assert.throws(() => artifactStoreFromEnv({ MLGYM_ARTIFACTS: value }), (err: unknown) => {
-        assert.ok(err instanceof ArtifactStoreConfigError, `${value}: ${String(err)}`);
-        assert.match(err.message, /MLGYM_ARTIFACTS/);
-        assert.match(err.message, /file:\/\/\/absolute\/path/);
-        assert.match(err.message, /s3:\/\/bucket\[\/prefix\]/);
-        return true;
-      });
+      assert.throws(
+        () => artifactStoreFromEnv({ MLGYM_ARTIFACTS: value }),
+        (err: unknown) => {
+          assert.ok(err instanceof ArtifactStoreConfigError, `${value}: ${String(err)}`);
+          assert.match(err.message, /MLGYM_ARTIFACTS/);
+          assert.match(err.message, /file:\/\/\/absolute\/path/);
+          assert.match(err.message, /s3:\/\/bucket\[\/prefix\]/);
+          return true;
+        },
+      );
     }
   });
 });

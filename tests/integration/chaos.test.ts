@@ -134,7 +134,10 @@ function assertSameAsBaseline(run: Run, baseline: Run, t: { diagnostic(message: 
   t.diagnostic(`requests per step ${JSON.stringify(run.requestsPerStep)}, cost $${run.result.costUsd.toFixed(4)}, exit ${run.result.exitStatus}`);
   assert.equal(run.result.exitStatus, 'submitted');
   assert.deepEqual(run.actions, baseline.actions);
-  assert.deepEqual(run.result.evaluations.map((e) => [e.kind, e.metrics]), baseline.result.evaluations.map((e) => [e.kind, e.metrics]));
+  assert.deepEqual(
+    run.result.evaluations.map((e) => [e.kind, e.metrics]),
+    baseline.result.evaluations.map((e) => [e.kind, e.metrics]),
+  );
   assert.equal(run.observations[2].split('\n')[0].trim(), '1', 'the training command started exactly once');
   // Each step's request reached the LLM once, except at most one repeat of a request in flight at the kill.
   const repeats = run.requestsPerStep.reduce((sum, n) => sum + (n - 1), 0);
@@ -279,6 +282,9 @@ describe('chaos: SIGKILLed workers and a restarted server cost nothing but time'
     t.diagnostic(`reaper removed ${report.removedContainers.length} container(s): ${report.removedContainers.join(', ')}`);
     const left = await new Docker().listContainers({ all: true, filters: { label: ['mlgym.managed=true'] } });
     const ours = left.filter((c) => episodeIds.includes(c.Labels['mlgym.episode'] ?? c.Labels['mlgym.evaluates'] ?? ''));
-    assert.deepEqual(ours.map((c) => c.Names[0]), []);
+    assert.deepEqual(
+      ours.map((c) => c.Names[0]),
+      [],
+    );
   });
 });

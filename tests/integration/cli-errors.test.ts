@@ -37,7 +37,10 @@ test('unknown provider', () => {
 
 test('missing API key', () => {
   assertOneLineError(mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--runtime', 'local'], { OPENAI_API_KEY: undefined }), /OPENAI_API_KEY/);
-  assertOneLineError(mlgym(['run', '--task', GUESS_TASK, '--model', 'anthropic:claude-sonnet-4-5', '--runtime', 'local'], { ANTHROPIC_API_KEY: undefined }), /ANTHROPIC_API_KEY/);
+  assertOneLineError(
+    mlgym(['run', '--task', GUESS_TASK, '--model', 'anthropic:claude-sonnet-4-5', '--runtime', 'local'], { ANTHROPIC_API_KEY: undefined }),
+    /ANTHROPIC_API_KEY/,
+  );
 });
 
 test('unknown model without a price', () => {
@@ -108,13 +111,20 @@ function agentCheckout(agentYaml: string) {
   const agent = path.join(root, 'configs', 'agents', 'agent.yaml');
   writeFileSync(agent, agentYaml);
   const spec = path.join(root, 'sweep.yaml');
-  writeFileSync(spec, 'name: agent-yaml-check\ntasks: [configs/tasks/battleOfSexes.yaml]\nmodels: [openai:gpt-4o]\nruntime: local\nagent_config: configs/agents/agent.yaml\n');
+  writeFileSync(
+    spec,
+    'name: agent-yaml-check\ntasks: [configs/tasks/battleOfSexes.yaml]\nmodels: [openai:gpt-4o]\nruntime: local\nagent_config: configs/agents/agent.yaml\n',
+  );
   return { task: path.join(root, 'configs', 'tasks', 'battleOfSexes.yaml'), agent, spec };
 }
 
 const importedBattles = () => {
   const dir = path.join(REPO_ROOT, '.mlgym', 'imported');
-  return existsSync(dir) ? readdirSync(dir).filter((name) => name.startsWith('battleOfSexes-')).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((name) => name.startsWith('battleOfSexes-'))
+        .sort()
+    : [];
 };
 
 test('a broken agent YAML: one line naming the file and the field, exit 2, nothing written', () => {
@@ -130,34 +140,58 @@ test('a broken agent YAML: one line naming the file and the field, exit 2, nothi
   assert.deepEqual(importedBattles(), before, 'no task was imported');
 
   const typo = agentCheckout('system_template: [1, 2]\ntask_template: T\n');
-  assertOneLineError(mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--agent-config', typo.agent]), new RegExp(`${typo.agent}: system_template: .*expected string`));
-  assertOneLineError(mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--agent-config', '/nonexistent/agent.yaml']), /\/nonexistent\/agent\.yaml: no such file/);
+  assertOneLineError(
+    mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--agent-config', typo.agent]),
+    new RegExp(`${typo.agent}: system_template: .*expected string`),
+  );
+  assertOneLineError(
+    mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--agent-config', '/nonexistent/agent.yaml']),
+    /\/nonexistent\/agent\.yaml: no such file/,
+  );
 });
 
 test("MLGym's own default.yaml passes every check of run and sweep start", () => {
   const mlgymDefault = path.join(MLGYM_CHECKOUT, 'configs', 'agents', 'default.yaml');
   const run = mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--runtime', 'local', '--agent-config', mlgymDefault]);
   assert.match(run.stderr, /default\.yaml: not used by this harness: tools\.state_command, tools\.command_files, tools\.parser/);
-  assertOneLineErrorAboutServer({ ...run, stderr: run.stderr.split('\n').filter((line) => !line.includes('default.yaml: ')).join('\n') });
+  assertOneLineErrorAboutServer({
+    ...run,
+    stderr: run.stderr
+      .split('\n')
+      .filter((line) => !line.includes('default.yaml: '))
+      .join('\n'),
+  });
   const spec = path.join(mkdtempSync(path.join(tmpdir(), 'mlgym-agent-cli-')), 'sweep.yaml');
   writeFileSync(spec, `name: agent-yaml-ok\ntasks: [${GUESS_TASK}]\nmodels: [openai:gpt-4o]\nruntime: local\nagent_config: ${mlgymDefault}\n`);
   const sweep = mlgym(['sweep', 'start', spec]);
-  assertOneLineErrorAboutServer({ ...sweep, stderr: sweep.stderr.split('\n').filter((line) => !line.includes('default.yaml: ')).join('\n') });
+  assertOneLineErrorAboutServer({
+    ...sweep,
+    stderr: sweep.stderr
+      .split('\n')
+      .filter((line) => !line.includes('default.yaml: '))
+      .join('\n'),
+  });
 });
 
-test("MLGym task files that cannot run: one line naming the file and the field, exit 2, nothing imported", () => {
+test('MLGym task files that cannot run: one line naming the file and the field, exit 2, nothing imported', () => {
   const tasks = path.join(REPO_ROOT, 'tests/fixtures/mlgym-checkout/configs/tasks');
   const imported = path.join(REPO_ROOT, '.mlgym', 'imported');
   const listing = () => (existsSync(imported) ? readdirSync(imported).sort() : []);
   const before = listing();
   const cases: [string, RegExp][] = [
     ['missingDatasetConfig.yaml', /dataset_configs: datasets\/nowhere\.yaml not found/],
-    ['missingDataFolder.yaml', /dataset_configs: datasets\/missingFolder\.yaml puts the dataset "Missing folder" in .*data\/missingFolder\/data, which does not exist/],
+    [
+      'missingDataFolder.yaml',
+      /dataset_configs: datasets\/missingFolder\.yaml puts the dataset "Missing folder" in .*data\/missingFolder\/data, which does not exist/,
+    ],
     ['unknownEntrypoint.yaml', /task_entrypoint: unknown task class "BaseMLTask"/],
   ];
   for (const [name, field] of cases) {
     const file = path.join(tasks, name);
-    for (const args of [['tasks', 'validate', file], ['run', '--task', file, '--model', 'openai:gpt-4o', '--runtime', 'local']]) {
+    for (const args of [
+      ['tasks', 'validate', file],
+      ['run', '--task', file, '--model', 'openai:gpt-4o', '--runtime', 'local'],
+    ]) {
       const r = mlgym(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assertOneLineError(r, new RegExp(`^mlgym: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${field.source}`));

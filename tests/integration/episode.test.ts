@@ -34,7 +34,13 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
     const result = await runEpisode(h, input);
     assert.equal(result.exitStatus, 'submitted');
     assert.equal(result.steps, 4);
-    assert.deepEqual(result.evaluations.map((e) => [e.kind, e.metrics.Score]), [['validate', -4], ['submit', 0]]);
+    assert.deepEqual(
+      result.evaluations.map((e) => [e.kind, e.metrics.Score]),
+      [
+        ['validate', -4],
+        ['submit', 0],
+      ],
+    );
     assert.deepEqual(result.score, { Score: 0 });
     assert.equal(result.bestScore, 0);
     // gpt-4o is priced from the table: 4 calls x (1000 in, 100 out).
@@ -44,11 +50,15 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
 
     const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
     assert.equal(traj.trajectory.length, 4);
-    for (const step of traj.trajectory) for (const field of ['state', 'response', 'thought', 'action', 'execution_time', 'observation']) assert.ok(field in step, field);
+    for (const step of traj.trajectory)
+      for (const field of ['state', 'response', 'thought', 'action', 'execution_time', 'observation']) assert.ok(field in step, field);
     // Recorded as MLGym records them: the action keeps its newline, validate shows MLGym's message.
     assert.equal(traj.trajectory[0].action, 'cat answer.txt\n');
     assert.match(traj.trajectory[0].observation, /^3/);
-    assert.match(traj.trajectory[1].observation, /^Your code produced a valid submission artefact at .*answer\.txt\.\nBaseline Score: \{'Score': -4\.0\}\nEvaluation Score: \{'Score': -4\.0\}$/);
+    assert.match(
+      traj.trajectory[1].observation,
+      /^Your code produced a valid submission artefact at .*answer\.txt\.\nBaseline Score: \{'Score': -4\.0\}\nEvaluation Score: \{'Score': -4\.0\}$/,
+    );
     assert.equal(traj.trajectory[3].observation, 'Exited (submit)');
     assert.equal(traj.info.exit_status, 'submitted');
     assert.equal(traj.info.model_stats.api_calls, 4);
@@ -131,7 +141,10 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
     assert.equal(requestsSince(start).length, 3);
     assert.equal(result.steps, 3);
     const traj = JSON.parse(readFileSync(result.trajectoryPath, 'utf8'));
-    assert.deepEqual(traj.trajectory.map((s: { action: string }) => s.action), ['echo 5 > answer.txt\n', 'ls\n', 'echo 7 > answer.txt\n']);
+    assert.deepEqual(
+      traj.trajectory.map((s: { action: string }) => s.action),
+      ['echo 5 > answer.txt\n', 'ls\n', 'echo 7 > answer.txt\n'],
+    );
     assert.equal(traj.trajectory[2].observation, 'Exited (max_steps)');
   });
 
@@ -217,7 +230,10 @@ describe('episode loop (local runtime, OpenAI wire format)', () => {
     h.llm.script({ fault: 'status', status: 401 }, reply('submit'));
     const input = h.input({});
     const handle = await h.env.client.workflow.start(episodeWorkflow, { workflowId: input.episodeId, taskQueue: h.taskQueue, args: [input] });
-    const blocked = await waitFor(() => handle.query(statusQuery), (s) => s.phase === 'blocked');
+    const blocked = await waitFor(
+      () => handle.query(statusQuery),
+      (s) => s.phase === 'blocked',
+    );
     assert.match(blocked.blockedReason ?? '', /401/);
     assert.match(blocked.blockedReason ?? '', /OPENAI_API_KEY/);
     assert.ok(!(blocked.blockedReason ?? '').includes(FAKE_OPENAI_KEY));
@@ -264,14 +280,20 @@ describe('status, pause, resume, cancel, search attributes', () => {
     const input = h.input({});
     const handle = await h.env.client.workflow.start(episodeWorkflow, { workflowId: input.episodeId, taskQueue: h.taskQueue, args: [input] });
     await handle.signal(pauseSignal);
-    let status = await waitFor(() => handle.query(statusQuery), (s) => s.paused);
+    let status = await waitFor(
+      () => handle.query(statusQuery),
+      (s) => s.paused,
+    );
     const pausedAt = status.step;
     await sleep(1500);
     status = await handle.query(statusQuery);
     assert.equal(status.step, pausedAt, 'no step runs while paused');
     assert.equal(status.phase === 'paused' || status.phase === 'starting', true);
     await handle.signal(resumeSignal);
-    status = await waitFor(() => handle.query(statusQuery), (s) => s.step >= 2 && s.lastAction === 'long_run sleep 60');
+    status = await waitFor(
+      () => handle.query(statusQuery),
+      (s) => s.step >= 2 && s.lastAction === 'long_run sleep 60',
+    );
     assert.equal(status.maxSteps, 50);
     assert.equal(status.sandbox?.runtime, 'local');
     await handle.signal(cancelSignal, 'test cancel');
@@ -295,8 +317,14 @@ describe('status, pause, resume, cancel, search attributes', () => {
     const summaries = (history.events ?? [])
       .filter((e) => e.activityTaskScheduledEventAttributes)
       .map((e) => Buffer.from((e.userMetadata?.summary?.data as Uint8Array) ?? []).toString('utf8'));
-    assert.ok(summaries.some((s) => s.includes('model: openai:gpt-4o step 1')), summaries.join(' | '));
-    assert.ok(summaries.some((s) => s.includes('exec: long_run sleep 60') || s.includes('exec: sleep 60')), summaries.join(' | '));
+    assert.ok(
+      summaries.some((s) => s.includes('model: openai:gpt-4o step 1')),
+      summaries.join(' | '),
+    );
+    assert.ok(
+      summaries.some((s) => s.includes('exec: long_run sleep 60') || s.includes('exec: sleep 60')),
+      summaries.join(' | '),
+    );
   });
 });
 
@@ -327,7 +355,14 @@ describe('artifacts in S3', () => {
       assert.equal(result.trajectoryPath, `s3://${bucket}/runs/episodes/${input.episodeId}/${input.episodeId}.traj`);
       const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `runs/episodes/${input.episodeId}/` }));
       const keys = (listed.Contents ?? []).map((o) => o.Key!.replace(`runs/episodes/${input.episodeId}/`, ''));
-      for (const expected of ['transcript/000000.json', 'transcript/000002.json', 'steps/000001/output.txt', 'steps/000001/model.json', 'results.json', `${input.episodeId}.traj`]) {
+      for (const expected of [
+        'transcript/000000.json',
+        'transcript/000002.json',
+        'steps/000001/output.txt',
+        'steps/000001/model.json',
+        'results.json',
+        `${input.episodeId}.traj`,
+      ]) {
         assert.ok(keys.includes(expected), `${expected} missing from ${keys.join(', ')}`);
       }
       const traj = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `runs/episodes/${input.episodeId}/${input.episodeId}.traj` }));

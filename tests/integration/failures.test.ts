@@ -81,13 +81,21 @@ test('a cancel during a hanging model call ends the episode within 10 s', async 
   const endedAt = Date.now();
   while (request.closedAt === undefined && Date.now() - cancelAt < 15_000) await sleep(50);
   const seconds = (at: number | undefined) => (at === undefined ? 'never' : `${((at - cancelAt) / 1000).toFixed(1)} s`);
-  t.diagnostic(`after \`mlgym episode cancel\` started: signal sent ${seconds(signalledAt)}, episode ended ${seconds(endedAt)}, model request aborted ${seconds(request.closedAt)}`);
+  t.diagnostic(
+    `after \`mlgym episode cancel\` started: signal sent ${seconds(signalledAt)}, episode ended ${seconds(endedAt)}, model request aborted ${seconds(request.closedAt)}`,
+  );
 
   assert.equal(result.exitStatus.replace(/^\w+ \((\w+)\)$/, '$1'), 'exit_cancel', result.exitStatus);
   assert.ok(endedAt - cancelAt < 10_000, `the episode ended ${seconds(endedAt)} after the cancel`);
   // The cancel reached the SDK: the hanging HTTP request was aborted, not left to its timeout.
-  assert.ok(request.closedAt !== undefined && request.closedAt - cancelAt < 10_000, `the model request was closed ${seconds(request.closedAt)} after the cancel`);
+  assert.ok(
+    request.closedAt !== undefined && request.closedAt - cancelAt < 10_000,
+    `the model request was closed ${seconds(request.closedAt)} after the cancel`,
+  );
   assert.equal(h.llm.requests.length - index, 1, 'the cancelled call was not retried');
   const history = await handle.fetchHistory();
-  assert.ok((history.events ?? []).some((e) => e.activityTaskCancelRequestedEventAttributes), 'the running callModel was cancelled');
+  assert.ok(
+    (history.events ?? []).some((e) => e.activityTaskCancelRequestedEventAttributes),
+    'the running callModel was cancelled',
+  );
 });

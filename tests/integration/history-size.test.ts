@@ -41,7 +41,9 @@ test('a 200-step scripted episode keeps each run small: history events and bytes
   }
   const perStepEvents = events / STEPS;
   const perStepBytes = bytes / STEPS;
-  t.diagnostic(`200-step episode: ${events} events (${perStepEvents.toFixed(1)}/step), ${bytes} bytes (${Math.round(perStepBytes)} B/step), ${wallSec.toFixed(1)} s wall`);
+  t.diagnostic(
+    `200-step episode: ${events} events (${perStepEvents.toFixed(1)}/step), ${bytes} bytes (${Math.round(perStepBytes)} B/step), ${wallSec.toFixed(1)} s wall`,
+  );
   // A step is a model call and a command: two activities and their workflow tasks, no payload growth.
   assert.ok(perStepEvents <= 16, `${perStepEvents} events per step`);
   assert.ok(perStepBytes < 8 * 1024, `${perStepBytes} bytes per step: output or transcripts leaked into history`);

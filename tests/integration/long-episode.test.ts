@@ -45,7 +45,9 @@ test(`a ${STEPS}-step episode continues-as-new and stays small per run`, async (
     events += runEvents;
     bytes += runBytes;
   }
-  t.diagnostic(`${runs.length} runs; per run at most ${maxEvents} events and ${maxBytes} bytes; ${(events / STEPS).toFixed(1)} events and ${Math.round(bytes / STEPS)} bytes per step`);
+  t.diagnostic(
+    `${runs.length} runs; per run at most ${maxEvents} events and ${maxBytes} bytes; ${(events / STEPS).toFixed(1)} events and ${Math.round(bytes / STEPS)} bytes per step`,
+  );
   assert.ok(maxEvents < 10_240, `${maxEvents} events in one run`);
   assert.ok(maxBytes < 10 * 1024 * 1024, `${maxBytes} bytes in one run`);
 

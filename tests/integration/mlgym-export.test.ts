@@ -83,8 +83,14 @@ describe('mlgym export mlgym', () => {
     for (const run of [1, 2]) {
       assert.equal(cellOf('guess', run).exitStatus, 'submitted');
       assert.equal(cellOf('chaos', run).exitStatus, 'submission_not_found (submit)');
-      assert.deepEqual(episodes.get(cellOf('guess', run).episodeId!)!.evaluations.map((e) => e.metrics), [{ Score: -1 }, { Score: -1 }]);
-      assert.deepEqual(episodes.get(cellOf('chaos', run).episodeId!)!.evaluations.map((e) => e.metrics), [{ Score: 6 }]);
+      assert.deepEqual(
+        episodes.get(cellOf('guess', run).episodeId!)!.evaluations.map((e) => e.metrics),
+        [{ Score: -1 }, { Score: -1 }],
+      );
+      assert.deepEqual(
+        episodes.get(cellOf('chaos', run).episodeId!)!.evaluations.map((e) => e.metrics),
+        [{ Score: 6 }],
+      );
     }
   });
 
@@ -104,20 +110,31 @@ describe('mlgym export mlgym', () => {
         assert.deepEqual(readdirSync(folder).sort(), ['args.yaml', `${task}.traj`, 'results.json'].sort());
         const args = YAML.parse(readFileSync(path.join(folder, 'args.yaml'), 'utf8'));
         assert.equal(args.mlgym_temporal.episode_id, cellOf(task, run).episodeId);
-        assert.deepEqual(args.agent.model, { model_name: `replay:${path.join(scratch, 'scripted.yaml')}`, per_instance_cost_limit: 1, temperature: 0, top_p: 0.95 });
+        assert.deepEqual(args.agent.model, {
+          model_name: `replay:${path.join(scratch, 'scripted.yaml')}`,
+          per_instance_cost_limit: 1,
+          temperature: 0,
+          top_p: 0.95,
+        });
         assert.equal(args.environment.max_steps, 6);
       }
     }
   });
 
-  test('an episode id exports that episode into its sweep run\'s folder', async () => {
+  test("an episode id exports that episode into its sweep run's folder", async () => {
     const out = path.join(scratch, 'single');
     const cell = cellOf('chaos', 2);
     const result = await mlgym(['export', 'mlgym', cell.episodeId!, '--out', out, '--json']);
     assert.equal(result.code, 0, result.stderr);
     const outcome = JSON.parse(result.stdout) as ExportOutcome;
-    assert.deepEqual(outcome.folders.map((f) => [f.episodeId, f.runIndex, path.basename(f.folder)]), [[cell.episodeId, 1, folderOf('chaos', 2)]]);
-    assert.equal(readFileSync(path.join(out, folderOf('chaos', 2), 'chaos.traj'), 'utf8'), readFileSync(path.join(scratch, PARENT, folderOf('chaos', 2), 'chaos.traj'), 'utf8'));
+    assert.deepEqual(
+      outcome.folders.map((f) => [f.episodeId, f.runIndex, path.basename(f.folder)]),
+      [[cell.episodeId, 1, folderOf('chaos', 2)]],
+    );
+    assert.equal(
+      readFileSync(path.join(out, folderOf('chaos', 2), 'chaos.traj'), 'utf8'),
+      readFileSync(path.join(scratch, PARENT, folderOf('chaos', 2), 'chaos.traj'), 'utf8'),
+    );
   });
 
   test('an unknown id is one line and exit code 2; --help answers', async () => {
@@ -132,7 +149,7 @@ describe('mlgym export mlgym', () => {
     assert.match(help.stderr, /openai:gpt-4o -> openai-gpt-4o/);
   });
 
-  test('MLGym\'s process_trajectories and trajectory visualiser read the export: every task, model and run, our scores and exit statuses', async (t) => {
+  test("MLGym's process_trajectories and trajectory visualiser read the export: every task, model and run, our scores and exit statuses", async (t) => {
     assert.ok(exported, 'the export test ran');
     const sources = mlgymSources();
     if (!sources) {
@@ -146,7 +163,11 @@ describe('mlgym export mlgym', () => {
       assert.equal(found.scores.length, 2, `${task}: ${JSON.stringify(found)}`);
       for (const [i, run] of [1, 2].entries()) {
         const ours = episodes.get(cellOf(task, run).episodeId!)!;
-        assert.deepEqual(found.scores[i].agent, ours.evaluations.filter(isTestScore).map((e) => e.metrics), `${task} run ${run} scores`);
+        assert.deepEqual(
+          found.scores[i].agent,
+          ours.evaluations.filter(isTestScore).map((e) => e.metrics),
+          `${task} run ${run} scores`,
+        );
         assert.deepEqual(found.exit_statuses[i], read.exit_status_map[ours.exitStatus] ?? [ours.exitStatus], `${task} run ${run} exit status`);
         const steps = found.trajectories[i];
         assert.equal(steps.length, ours.steps);
@@ -158,7 +179,18 @@ describe('mlgym export mlgym', () => {
     // evaluation report shows our exit status and scores.
     const shown = read.visualiser.map((v) => ({ ...v, report: undefined }));
     const expected = ['chaos', 'guess'].flatMap((task) =>
-      ['0', '1'].map((run) => ({ task, model: MODEL, parser: 'default', temperature: '0.00', top_p: '0.95', cost_limit: '1.00', install: '0', suffix: 'parallel_agents', run_number: run, report: undefined })),
+      ['0', '1'].map((run) => ({
+        task,
+        model: MODEL,
+        parser: 'default',
+        temperature: '0.00',
+        top_p: '0.95',
+        cost_limit: '1.00',
+        install: '0',
+        suffix: 'parallel_agents',
+        run_number: run,
+        report: undefined,
+      })),
     );
     assert.deepEqual(shown, expected);
     for (const view of read.visualiser) {
@@ -180,8 +212,22 @@ function mlgymSources(): { utils: string; visualiser: string } | undefined {
 
 interface MlgymRead {
   exit_status_map: Record<string, string[]>;
-  tasks: Record<string, Record<string, { scores: { agent: Record<string, number>[] }[]; trajectories: { action: string; observation: string }[][]; exit_statuses: string[][] }>>;
-  visualiser: { task: string; model: string; parser: string; temperature: string; top_p: string; cost_limit: string; install: string; suffix: string; run_number: string; report: string }[];
+  tasks: Record<
+    string,
+    Record<string, { scores: { agent: Record<string, number>[] }[]; trajectories: { action: string; observation: string }[][]; exit_statuses: string[][] }>
+  >;
+  visualiser: {
+    task: string;
+    model: string;
+    parser: string;
+    temperature: string;
+    top_p: string;
+    cost_limit: string;
+    install: string;
+    suffix: string;
+    run_number: string;
+    report: string;
+  }[];
 }
 
 /**
@@ -220,7 +266,11 @@ print(json.dumps({
 }))
 `;
   writeFileSync(path.join(dir, 'read_export.py'), driver);
-  const run = spawnSync('python3', [path.join(dir, 'read_export.py'), PARENT, JSON.stringify(tasks), JSON.stringify(models)], { cwd: scratch, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = spawnSync('python3', [path.join(dir, 'read_export.py'), PARENT, JSON.stringify(tasks), JSON.stringify(models)], {
+    cwd: scratch,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   assert.equal(run.status, 0, run.stderr);
   return JSON.parse(run.stdout) as MlgymRead;
 }

@@ -29,7 +29,8 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'mlgym-import-'));
 
 before(async () => {
   docker = ensureDocker();
-  if (!existsSync(MLGYM_CHECKOUT) && process.env.CI === 'true') throw new Error(`MLGym's checkout subset is required when CI=true: ${MLGYM_CHECKOUT} is missing`);
+  if (!existsSync(MLGYM_CHECKOUT) && process.env.CI === 'true')
+    throw new Error(`MLGym's checkout subset is required when CI=true: ${MLGYM_CHECKOUT} is missing`);
   // The Hub datasets of the image tasks are served from our small prepared copies.
   process.env.MLGYM_DATA = 'small';
   if (docker.ok) {
@@ -55,7 +56,10 @@ function needsMlgym(t: { skip(reason: string): void }): boolean {
 
 /** A replay that writes a file with printf (no single quotes inside), one line per argument. */
 function writeFileCommand(name: string, lines: string[]): string {
-  assert.ok(lines.every((l) => !l.includes("'")), 'printf lines must not hold single quotes');
+  assert.ok(
+    lines.every((l) => !l.includes("'")),
+    'printf lines must not hold single quotes',
+  );
   return `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} > ${name}`;
 }
 
@@ -96,42 +100,58 @@ test('an import that fails half-way leaves nothing behind: not in .mlgym/importe
     writeFileSync(path.join(checkout, rel), text);
   };
   write('configs/datasets/half.yaml', 'name: Half\ndata_path: data/brokenSplit/data\nis_local: true\n');
-  write('configs/tasks/brokenSplit.yaml', 'id: brokenSplit\nname: n\ndescription: d\ntask_entrypoint: CSVSubmissionTasks\ndataset_configs: [datasets/half.yaml]\nstarter_code: [data/brokenSplit/evaluate.py]\nevaluation_paths: [evaluate.py]\nbaseline_scores: [{Score: 1}]\n');
+  write(
+    'configs/tasks/brokenSplit.yaml',
+    'id: brokenSplit\nname: n\ndescription: d\ntask_entrypoint: CSVSubmissionTasks\ndataset_configs: [datasets/half.yaml]\nstarter_code: [data/brokenSplit/evaluate.py]\nevaluation_paths: [evaluate.py]\nbaseline_scores: [{Score: 1}]\n',
+  );
   write('data/brokenSplit/evaluate.py', 'print(1)\n');
   // A split script that writes part of its output, then fails.
-  write('data/brokenSplit/_helpers/_generate_split.py', 'import os\nos.makedirs("../data")\nopen("../data/train.csv", "w").write("x\\n1\\n")\nraise SystemExit("out of disk")\n');
+  write(
+    'data/brokenSplit/_helpers/_generate_split.py',
+    'import os\nos.makedirs("../data")\nopen("../data/train.csv", "w").write("x\\n1\\n")\nraise SystemExit("out of disk")\n',
+  );
   const listing = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
   const imported = path.join(REPO_ROOT, '.mlgym', 'imported');
   const made = path.join(dataRoot(), '_mlgym');
   // The staging folder itself may be left (empty: it is where every build starts); what is in it may not.
   const state = () => [listing(imported), listing(made).filter((name) => name !== '.staging'), listing(path.join(made, '.staging'))];
   const before = state();
-  assert.throws(() => loadTask(path.join(checkout, 'configs/tasks/brokenSplit.yaml')), /: dataset_configs: MLGym's .*_generate_split\.py failed in mlgym\/task-ml:latest: .*out of disk/);
+  assert.throws(
+    () => loadTask(path.join(checkout, 'configs/tasks/brokenSplit.yaml')),
+    /: dataset_configs: MLGym's .*_generate_split\.py failed in mlgym\/task-ml:latest: .*out of disk/,
+  );
   assert.deepEqual(state(), before);
 });
 
 /** MLGym's benchmark files whose data cannot exist here, and the field that says so. */
 const REFUSED: Record<string, RegExp> = {
-  '3SATTime': /dataset_configs: datasets\/3SAT\.yaml puts the dataset .* which does not exist \(MLGym does not ship it\); our task 3SATTime prepares its data: run it with --task 3SATTime$/,
+  '3SATTime':
+    /dataset_configs: datasets\/3SAT\.yaml puts the dataset .* which does not exist \(MLGym does not ship it\); our task 3SATTime prepares its data: run it with --task 3SATTime$/,
   imageCaptioningCOCO: /dataset_configs: datasets\/coco\.yaml .*run it with --task imageCaptioningCOCO$/,
   languageModelingFineWeb: /dataset_configs: datasets\/fineWeb\.yaml .*run it with --task languageModelingFineWeb$/,
-  naturalLanguageInferenceMNLI: /evaluation_paths: data\/bertMNLI\/evaluate\.py loads the Hugging Face dataset multi_nli, which runs offline from a local copy: put it in .*\/multi_nli$/,
+  naturalLanguageInferenceMNLI:
+    /evaluation_paths: data\/bertMNLI\/evaluate\.py loads the Hugging Face dataset multi_nli, which runs offline from a local copy: put it in .*\/multi_nli$/,
   regressionHousePrice: /dataset_configs: datasets\/housePrice\.yaml not found/,
   regressionHousingPrice: /task_entrypoint: unknown task class "BaseMLTask"/,
 };
 
 test("every task file of MLGym's checkout imports and validates, or says in one line which field stops it", (t) => {
   if (!needsMlgym(t)) return;
-  const names = readdirSync(path.join(MLGYM_CHECKOUT, 'configs', 'tasks')).filter((n) => n.endsWith('.yaml')).map((n) => n.replace(/\.yaml$/, ''));
+  const names = readdirSync(path.join(MLGYM_CHECKOUT, 'configs', 'tasks'))
+    .filter((n) => n.endsWith('.yaml'))
+    .map((n) => n.replace(/\.yaml$/, ''));
   for (const name of Object.keys(REFUSED)) assert.ok(names.includes(name), `${name} is not in ${names.join(', ')}`);
   for (const name of names) {
     if (name in REFUSED) {
-      assert.throws(() => loadTask(mlgymFile(name)), (err: Error) => {
-        assert.ok(err.message.startsWith(`${mlgymFile(name)}: `), err.message);
-        assert.equal(err.message.split('\n').length, 1, err.message);
-        assert.match(err.message, REFUSED[name]);
-        return true;
-      });
+      assert.throws(
+        () => loadTask(mlgymFile(name)),
+        (err: Error) => {
+          assert.ok(err.message.startsWith(`${mlgymFile(name)}: `), err.message);
+          assert.equal(err.message.split('\n').length, 1, err.message);
+          assert.match(err.message, REFUSED[name]);
+          return true;
+        },
+      );
       continue;
     }
     const { config } = loadTask(mlgymFile(name));
@@ -153,7 +173,10 @@ test("every task file of MLGym's checkout imports and validates, or says in one 
 test("House Price: MLGym's split is made from the helpers it ships; the answers stay with the evaluator", (t) => {
   if (!needsMlgym(t)) return;
   const { config, dir } = loadTask(mlgymFile('regressionKaggleHousePrice'));
-  const rows = (file: string) => readFileSync(path.join(dir, 'data', file), 'utf8').trim().split('\n').length - 1;
+  const rows = (file: string) =>
+    readFileSync(path.join(dir, 'data', file), 'utf8')
+      .trim()
+      .split('\n').length - 1;
   assert.deepEqual(['train.csv', 'validation.csv', 'test.csv', 'answer.csv'].map(rows), [1022, 146, 292, 292]);
   assert.deepEqual(config.hidden_files, ['data/answer.csv']);
   assert.equal(config.evaluation_command, 'python evaluate.py --submission_file submission.csv');
@@ -168,7 +191,10 @@ test("prisonersDilemma: MLGym's evaluator (numpy) scores the starter strategy as
   const result = await replay(task, 'pd', ['validate', writeFileCommand('strategy.py', strategy), 'validate', 'submit']);
   assert.equal(result.exitStatus, 'submitted');
   const [starter, numpyStrategy, submitted] = result.evaluations.map((e) => e.metrics.Score);
-  assert.deepEqual(result.evaluations.map((e) => e.kind), ['validate', 'validate', 'submit']);
+  assert.deepEqual(
+    result.evaluations.map((e) => e.kind),
+    ['validate', 'validate', 'submit'],
+  );
   // MLGym's recorded baseline: 2.3716 (a random strategy, 10,000 simulated games).
   assert.ok(Math.abs(starter - task.config.baseline_scores[0].Score) < 0.05, `starter strategy scored ${starter}`);
   // Always defecting earns 1 per round against a defector and 5 against a cooperator.
@@ -182,7 +208,10 @@ test("regressionKaggleHousePrice: MLGym's baseline.py runs on the split and vali
   const task = loadTask(mlgymFile('regressionKaggleHousePrice'));
   const result = await replay(task, 'house', ['ls data', 'python baseline.py', 'validate', 'submit']);
   assert.equal(result.exitStatus, 'submitted');
-  assert.deepEqual(result.evaluations.map((e) => e.kind), ['validate', 'submit']);
+  assert.deepEqual(
+    result.evaluations.map((e) => e.kind),
+    ['validate', 'submit'],
+  );
   for (const evaluation of result.evaluations) {
     assert.ok(Math.abs(evaluation.metrics.r2 - 0.88) < 0.01, `r2 ${evaluation.metrics.r2}`);
     assert.ok(Math.abs(evaluation.metrics.rmse - task.config.baseline_scores[0].rmse) < 100, `rmse ${evaluation.metrics.rmse}`);
@@ -192,7 +221,7 @@ test("regressionKaggleHousePrice: MLGym's baseline.py runs on the split and vali
   assert.doesNotMatch(listing, /answer\.csv/);
 });
 
-test('imageClassificationFMnist: the Hub dataset loads by its name offline, for the agent and for MLGym\'s evaluator', async (t) => {
+test("imageClassificationFMnist: the Hub dataset loads by its name offline, for the agent and for MLGym's evaluator", async (t) => {
   if (!needsMlgym(t)) return;
   const task = loadTask(mlgymFile('imageClassificationFMnist'));
   // A nearest-class-mean classifier on load_dataset("zalando-datasets/fashion_mnist"), as MLGym's baseline loads it.
@@ -209,13 +238,19 @@ test('imageClassificationFMnist: the Hub dataset loads by its name offline, for 
   ];
   const result = await replay(task, 'fmnist', [writeFileCommand('classify.py', classify), 'python classify.py', 'validate', 'submit']);
   assert.equal(result.exitStatus, 'submitted');
-  assert.deepEqual(result.evaluations.map((e) => e.kind), ['validate', 'submit']);
+  assert.deepEqual(
+    result.evaluations.map((e) => e.kind),
+    ['validate', 'submit'],
+  );
   const accuracy = result.evaluations[0].metrics.accuracy;
   assert.ok(accuracy > 0.3, `accuracy ${accuracy} (chance is 0.1)`);
-  assert.deepEqual(scores(result.evaluations, 'accuracy'), [['validate', accuracy], ['submit', accuracy]]);
+  assert.deepEqual(scores(result.evaluations, 'accuracy'), [
+    ['validate', accuracy],
+    ['submit', accuracy],
+  ]);
 });
 
-test('rlMountainCarContinuous: a checkpoint submission in its requirements image, scored by MLGym\'s evaluator as the unprivileged user', async (t) => {
+test("rlMountainCarContinuous: a checkpoint submission in its requirements image, scored by MLGym's evaluator as the unprivileged user", async (t) => {
   if (!needsMlgym(t)) return;
   const task = loadTask(mlgymFile('rlMountainCarContinuous'));
   assert.equal(task.config.integrity, 'mlgym-evaluator');
@@ -242,7 +277,10 @@ test('rlMountainCarContinuous: a checkpoint submission in its requirements image
     'submit',
   ]);
   assert.equal(result.exitStatus, 'submitted');
-  assert.deepEqual(result.evaluations.map((e) => e.kind), ['validate', 'submit']);
+  assert.deepEqual(
+    result.evaluations.map((e) => e.kind),
+    ['validate', 'submit'],
+  );
   const reward = result.evaluations[0].metrics['Reward Mean'];
   // Untrained policies on MountainCarContinuous pay for their actions and never reach the goal.
   assert.ok(reward < 0 && reward > -200, `Reward Mean ${reward}`);
@@ -286,6 +324,9 @@ test("naturalLanguageInferenceMNLI: MLGym's evaluator scores the saved model fol
   assert.equal(result.exitStatus, 'submitted');
   assert.match(observations(result.trajectoryPath)[2], /config\.json\s+model\.safetensors/);
   // A quarter of the local validation_matched split is neutral: MLGym's evaluator read it, and our model.
-  assert.deepEqual(scores(result.evaluations, 'validation_accuracy'), [['validate', 25], ['submit', 25]]);
+  assert.deepEqual(scores(result.evaluations, 'validation_accuracy'), [
+    ['validate', 25],
+    ['submit', 25],
+  ]);
   assert.equal(JSON.parse(readFileSync(result.resultsPath, 'utf8')).integrity, 'mlgym-evaluator');
 });

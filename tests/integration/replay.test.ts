@@ -13,9 +13,14 @@ import { Worker } from '@temporalio/worker';
 const DIR = path.resolve(__dirname, '../fixtures/histories');
 
 test('recorded episode histories replay deterministically against the current workflow code', async (t) => {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   assert.ok(files.length >= 3, `expected recorded histories in ${DIR}`);
-  const histories = files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(path.join(DIR, file), 'utf8'))) }));
+  const histories = files.map((file) => ({
+    workflowId: file.replace(/\.json$/, ''),
+    history: historyFromJSON(JSON.parse(readFileSync(path.join(DIR, file), 'utf8'))),
+  }));
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../workflows') }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

@@ -61,7 +61,10 @@ function requestsPerStep(since: number, steps: number): number[] {
 
 const readJson = <T>(key: string): T => JSON.parse(readFileSync(path.join(h.artifactsDir, key), 'utf8')) as T;
 const trajectoryOf = (result: EpisodeResult) =>
-  JSON.parse(readFileSync(result.trajectoryPath, 'utf8')) as { trajectory: { action: string; observation: string }[]; info: { model_stats: { api_calls: number } } };
+  JSON.parse(readFileSync(result.trajectoryPath, 'utf8')) as {
+    trajectory: { action: string; observation: string }[];
+    info: { model_stats: { api_calls: number } };
+  };
 
 function start(input: EpisodeInput) {
   return h.env.client.workflow.start(episodeWorkflow, { workflowId: input.episodeId, taskQueue: h.taskQueue, args: [input] });
@@ -78,7 +81,12 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 /** Waits until step `step` runs a command whose output file shows `marker`; returns the sandbox. */
-async function waitForCommand(handle: WorkflowHandle, step: number, read: (s: SandboxHandle) => Promise<string | undefined>, marker: string): Promise<SandboxHandle> {
+async function waitForCommand(
+  handle: WorkflowHandle,
+  step: number,
+  read: (s: SandboxHandle) => Promise<string | undefined>,
+  marker: string,
+): Promise<SandboxHandle> {
   return waitFor(`step ${step} to write "${marker}"`, async () => {
     const status: EpisodeStatus = await handle.query(statusQuery);
     if (status.step !== step || !status.sandbox) return undefined;
@@ -135,7 +143,9 @@ describe('workspace snapshots', () => {
     // Step 2 changed nothing: no manifest, nothing stored, the record points at step 1's.
     assert.ok(!existsSync(path.join(h.artifactsDir, keys.snapshotManifest(2))));
     assert.deepEqual(
-      (({ manifestStep, changed, deleted, storedFiles, omitted }) => ({ manifestStep, changed, deleted, storedFiles, omitted }))(readJson<ExecRecord>(keys.execRecord(2)).snapshot!),
+      (({ manifestStep, changed, deleted, storedFiles, omitted }) => ({ manifestStep, changed, deleted, storedFiles, omitted }))(
+        readJson<ExecRecord>(keys.execRecord(2)).snapshot!,
+      ),
       { manifestStep: 1, changed: 0, deleted: 0, storedFiles: 0, omitted: [] },
     );
 
@@ -179,13 +189,7 @@ describe('mlgym episode resume', () => {
     assert.ok(!existsSync(sandbox.workspace));
     const step3Before = h.llm.requests.slice(since).find((r) => stepOf(r) === 3)!;
 
-    script = [
-      script[0],
-      script[1],
-      reply('cat log.txt sub/x.txt answer.txt'),
-      reply('echo 7 > answer.txt'),
-      reply('submit'),
-    ];
+    script = [script[0], script[1], reply('cat log.txt sub/x.txt answer.txt'), reply('echo 7 > answer.txt'), reply('submit')];
     const resumed = await mlgym(['episode', 'resume', input.episodeId, '--from-step', '2', '--wait', '--json']);
     assert.equal(resumed.code, 0, resumed.stderr);
     const out = JSON.parse(resumed.stdout) as EpisodeResult & { status: string; fromStep: number; previousStatus: string; runId: string };
@@ -242,7 +246,7 @@ describe('mlgym episode resume', () => {
     await assert.rejects(resumeClosedEpisode(h.env.client, input.episodeId), /COMPLETED/);
   });
 
-  test('temporal workflow reset to before step 3\'s command: the command runs again on the workspace of step 2', async () => {
+  test("temporal workflow reset to before step 3's command: the command runs again on the workspace of step 2", async () => {
     const input = h.input({ keepSandbox: true });
     script = [reply('echo one >> log.txt'), reply('echo two >> log.txt'), reply('echo three >> log.txt && echo 1 > answer.txt'), reply('submit')];
     const since = h.llm.requests.length;
@@ -277,7 +281,7 @@ describe('mlgym episode resume', () => {
     }
   });
 
-  test('docker: an existing sandbox is brought back to step 1 and the earlier run\'s command is stopped', async (t) => {
+  test("docker: an existing sandbox is brought back to step 1 and the earlier run's command is stopped", async (t) => {
     const docker = ensureDocker();
     if (!docker.ok) return t.skip(docker.reason);
     const input = h.input({ runtime: 'docker' });
@@ -317,7 +321,10 @@ describe('mlgym episode resume', () => {
     // rewrite the transcript's messages of those steps; B then makes step 4's model call. B must
     // read A's messages, not those it saw in the first run.
     const taskQueue = `two-workers-${process.pid}-${Date.now()}`;
-    const b = await startSteerableWorker({ TEMPORAL_ADDRESS: h.env.address, MLGYM_TASK_QUEUE: taskQueue }, path.join(mkdtempSync(path.join(tmpdir(), 'mlgym-worker-b-')), 'worker.log'));
+    const b = await startSteerableWorker(
+      { TEMPORAL_ADDRESS: h.env.address, MLGYM_TASK_QUEUE: taskQueue },
+      path.join(mkdtempSync(path.join(tmpdir(), 'mlgym-worker-b-')), 'worker.log'),
+    );
     let a: { worker: Worker; running: Promise<void> } | undefined;
     const stopA = async () => {
       a?.worker.shutdown();
@@ -329,10 +336,14 @@ describe('mlgym episode resume', () => {
     h.llm.setResponder((request) => replies[stepOf(request) - 1] ?? reply('submit'));
     const input = h.input({});
     const blockedAtStep = (runId: string, step: number) =>
-      waitFor(`the episode blocked at step ${step}`, async () => {
-        const status: EpisodeStatus = await h.env.client.workflow.getHandle(input.episodeId, runId).query(statusQuery);
-        return status.phase === 'blocked' && status.step === step ? status : undefined;
-      }, 120_000);
+      waitFor(
+        `the episode blocked at step ${step}`,
+        async () => {
+          const status: EpisodeStatus = await h.env.client.workflow.getHandle(input.episodeId, runId).query(statusQuery);
+          return status.phase === 'blocked' && status.step === step ? status : undefined;
+        },
+        120_000,
+      );
     const callModelWorkers = async (runId: string) => {
       const history = await h.env.client.workflow.getHandle(input.episodeId, runId).fetchHistory();
       const scheduled = new Map<string, string>();
@@ -376,7 +387,10 @@ describe('mlgym episode resume', () => {
       // Steps 2 and 3 were A's calls, the refused and the answered step-4 calls A's and B's.
       const workers = await callModelWorkers(resumed.runId);
       assert.equal(workers.length, 4, JSON.stringify(workers));
-      assert.ok(workers.slice(0, 3).every((w) => w !== identityB), JSON.stringify(workers));
+      assert.ok(
+        workers.slice(0, 3).every((w) => w !== identityB),
+        JSON.stringify(workers),
+      );
       assert.equal(workers[3], identityB, 'B made the last model call');
       // Every request of the resumed run carried the new steps, never the replaced ones.
       const requests = h.llm.requests.slice(since);
@@ -385,7 +399,12 @@ describe('mlgym episode resume', () => {
       for (const [i, body] of bodies.entries()) assert.doesNotMatch(body, /OLD-/, `request ${i + 1} of the resumed run`);
       assert.match(bodies[3], /NEW-2[\s\S]*NEW-3/, "B's step-4 request carries the resumed run's steps 2 and 3");
       // B also wrote the trajectory from the transcript.
-      assert.deepEqual(trajectoryOf(result).trajectory.slice(0, 3).map((s) => s.observation.trim()), ['KEPT-1', 'NEW-2', 'NEW-3']);
+      assert.deepEqual(
+        trajectoryOf(result)
+          .trajectory.slice(0, 3)
+          .map((s) => s.observation.trim()),
+        ['KEPT-1', 'NEW-2', 'NEW-3'],
+      );
       t.diagnostic(`callModel workers of the resumed run: ${workers.join(', ')}`);
     } finally {
       h.llm.setResponder(answerScript);

@@ -59,31 +59,54 @@ describe('docker sandbox', () => {
   });
 
   it('the agent cannot modify, delete, rename or chmod the evaluator copy; starter code is its own', async (s) => {
-    const attempts = ['echo x >> evaluate.py', 'rm -f evaluate.py', 'mv evaluate.py e.py', 'chmod 644 evaluate.py', 'echo x > scoring.py', 'touch data/new.csv', 'rm -rf data'];
+    const attempts = [
+      'echo x >> evaluate.py',
+      'rm -f evaluate.py',
+      'mv evaluate.py e.py',
+      'chmod 644 evaluate.py',
+      'echo x > scoring.py',
+      'touch data/new.csv',
+      'rm -rf data',
+    ];
     for (const attempt of attempts) {
       assert.notEqual((await sh(s, attempt)).exitCode, 0, `${attempt} should fail`);
     }
     const stat = await sh(s, 'stat -c "%U %a" evaluate.py scoring.py data data/train.csv');
     assert.equal(stat.stdout, 'root 444\nroot 444\nroot 555\nroot 444\n');
     assert.equal((await runtime.copyOut(s.handle, '/home/agent/workspace/evaluate.py'))?.toString(), readFileSync(`${taskDir}/evaluate.py`, 'utf8'));
-    assert.equal((await sh(s, 'echo "# mine" >> train.py && echo y > src/new.py && mkdir own && rm own -r && cat train.py')).stdout, 'print("training")\n# mine\n');
+    assert.equal(
+      (await sh(s, 'echo "# mine" >> train.py && echo y > src/new.py && mkdir own && rm own -r && cat train.py')).stdout,
+      'print("training")\n# mine\n',
+    );
   });
 
   it('hidden files never enter the sandbox', async (s) => {
-    const found = await sh(s, 'find / -xdev \\( -name answers.txt -o -name labels.csv \\) 2>/dev/null; grep -rl --exclude-dir=proc --exclude-dir=sys ' + SECRET + ' / 2>/dev/null');
+    const found = await sh(
+      s,
+      'find / -xdev \\( -name answers.txt -o -name labels.csv \\) 2>/dev/null; grep -rl --exclude-dir=proc --exclude-dir=sys ' + SECRET + ' / 2>/dev/null',
+    );
     assert.equal(found.stdout, '');
     assert.equal((await sh(s, 'ls data')).stdout, 'train.csv\n');
   });
 
   it('the trusted evaluation sees the hidden files, runs as root without new privileges, and leaves nothing behind', async () => {
     const right = await new DockerRuntime().evaluate({ episodeId: 'eval-test', task, taskDir, submission: Buffer.from(`${SECRET}\n`), timeoutSec: 60 });
-    assert.deepEqual({ exitCode: right.exitCode, stdout: right.stdout, timedOut: right.timedOut }, { exitCode: 0, stdout: '{"accuracy": 1.0}\n', timedOut: false });
+    assert.deepEqual(
+      { exitCode: right.exitCode, stdout: right.stdout, timedOut: right.timedOut },
+      { exitCode: 0, stdout: '{"accuracy": 1.0}\n', timedOut: false },
+    );
     // Root, so a task's evaluator can keep its secrets from the submission's code, which it runs as
     // an unprivileged user; no-new-privileges means nothing in it can ever gain more.
     assert.match(right.stderr, /uid=0\b/);
     const wrong = await new DockerRuntime().evaluate({ episodeId: 'eval-test', task, taskDir, submission: Buffer.from('guess'), timeoutSec: 60 });
     assert.equal(wrong.stdout, '{"accuracy": 0.0}\n');
-    const slow = await new DockerRuntime().evaluate({ episodeId: 'eval-test', task: { ...task, evaluation_command: 'sleep 60' }, taskDir, submission: undefined, timeoutSec: 1 });
+    const slow = await new DockerRuntime().evaluate({
+      episodeId: 'eval-test',
+      task: { ...task, evaluation_command: 'sleep 60' },
+      taskDir,
+      submission: undefined,
+      timeoutSec: 1,
+    });
     assert.equal(slow.timedOut, true);
     const left = await new Docker().listContainers({ all: true, filters: { label: ['mlgym.role=evaluation', `mlgym.task=${task.id}`] } });
     assert.deepEqual(left, []);
@@ -91,9 +114,12 @@ describe('docker sandbox', () => {
 
   it('has no network: neither the internet nor the host bridge is reachable', async (s) => {
     const gateway = await bridgeGateway();
-    const probe = (host: string, port: number) =>
-      `python3 -c "import socket; socket.create_connection(('${host}', ${port}), timeout=3)"`;
-    for (const [host, port] of [['1.1.1.1', 53], [gateway, 2375], [gateway, 22]] as const) {
+    const probe = (host: string, port: number) => `python3 -c "import socket; socket.create_connection(('${host}', ${port}), timeout=3)"`;
+    for (const [host, port] of [
+      ['1.1.1.1', 53],
+      [gateway, 2375],
+      [gateway, 22],
+    ] as const) {
       const result = await sh(s, probe(host, port));
       assert.notEqual(result.exitCode, 0, `${host}:${port} was reachable`);
       assert.match(result.stderr, /unreachable|OSError/i);
@@ -148,7 +174,11 @@ describe('docker sandbox', () => {
   it('a container whose setup was interrupted is replaced', async () => {
     const otherId = `${episodeId}-partial`;
     const docker = new Docker();
-    const partial = await docker.createContainer({ Image: task.image, Entrypoint: ['sleep', 'infinity'], Labels: { 'mlgym.episode': otherId, 'mlgym.managed': 'true' } });
+    const partial = await docker.createContainer({
+      Image: task.image,
+      Entrypoint: ['sleep', 'infinity'],
+      Labels: { 'mlgym.episode': otherId, 'mlgym.managed': 'true' },
+    });
     try {
       const handle = await createDockerSandbox({ episodeId: otherId, task, taskDir });
       assert.notEqual(handle.containerId, partial.id);
@@ -159,7 +189,10 @@ describe('docker sandbox', () => {
     }
   });
 
-  detachedContract(() => sandbox, () => (docker.ok ? 'sandbox was not created' : docker.reason));
+  detachedContract(
+    () => sandbox,
+    () => (docker.ok ? 'sandbox was not created' : docker.reason),
+  );
 
   it('destroy removes the container', async (s) => {
     await runtime.destroy(s.handle);
@@ -168,5 +201,4 @@ describe('docker sandbox', () => {
     const left = await new Docker().listContainers({ all: true, filters: { label: [`mlgym.episode=${episodeId}`] } });
     assert.deepEqual(left, []);
   });
-
 });

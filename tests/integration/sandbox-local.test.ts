@@ -36,7 +36,10 @@ describe('local sandbox', () => {
     assert.ok(handle.workspace.startsWith(path.join(REPO_ROOT, '.mlgym', 'sandboxes')));
     assert.deepEqual(readdirSync(handle.workspace).sort(), ['data', 'evaluate.py', 'scoring.py', 'src', 'train.py']);
     assert.deepEqual(readdirSync(path.join(handle.workspace, 'data')), ['train.csv']);
-    assert.deepEqual([mode('evaluate.py'), mode('scoring.py'), mode('data'), mode('data/train.csv'), mode('train.py'), mode('src/model.py')], ['444', '444', '555', '444', '644', '644']);
+    assert.deepEqual(
+      [mode('evaluate.py'), mode('scoring.py'), mode('data'), mode('data/train.csv'), mode('train.py'), mode('src/model.py')],
+      ['444', '444', '555', '444', '644', '644'],
+    );
     const again = await createLocalSandbox({ episodeId, task, taskDir });
     assert.deepEqual(again, handle);
   });
@@ -71,7 +74,13 @@ describe('local sandbox', () => {
     assert.equal(right.stdout, '{"accuracy": 1.0}\n');
     const none = await new LocalRuntime().evaluate({ episodeId: 'eval-test', task, taskDir, submission: undefined, timeoutSec: 30 });
     assert.equal(none.stdout, '{"accuracy": 0.0}\n');
-    const slow = await new LocalRuntime().evaluate({ episodeId: 'eval-test', task: { ...task, evaluation_command: 'sleep 30' }, taskDir, submission: undefined, timeoutSec: 1 });
+    const slow = await new LocalRuntime().evaluate({
+      episodeId: 'eval-test',
+      task: { ...task, evaluation_command: 'sleep 30' },
+      taskDir,
+      submission: undefined,
+      timeoutSec: 1,
+    });
     assert.equal(slow.timedOut, true);
     assert.equal(readdirSync(os.tmpdir()).filter((n) => n.startsWith('mlgym-eval-')).length, before);
   });
@@ -83,7 +92,10 @@ describe('local sandbox', () => {
     assert.equal(run.stderr.match(/does NOT isolate the agent/g)?.length, 1);
   });
 
-  detachedContract(() => sandbox, () => 'unreachable');
+  detachedContract(
+    () => sandbox,
+    () => 'unreachable',
+  );
 
   test('destroy stops running commands and removes the directory, read-only parts included', async () => {
     const root = path.dirname(sandbox.handle.home);

@@ -63,7 +63,10 @@ function mlgym(args: string[]): Promise<CliRun> {
 
 test('worker and server SIGKILLed mid-sweep: relaunching the same command finishes it without re-running finished cells', async () => {
   const spec = path.join(dir, 'crash.yaml');
-  writeFileSync(spec, YAML.stringify({ name: 'crash', tasks: [GUESS_TASK], models: ['openai:gpt-4o'], runs: 4, concurrency: 2, runtime: 'local', limits: { max_steps: 5 } }));
+  writeFileSync(
+    spec,
+    YAML.stringify({ name: 'crash', tasks: [GUESS_TASK], models: ['openai:gpt-4o'], runs: 4, concurrency: 2, runtime: 'local', limits: { max_steps: 5 } }),
+  );
   const started = await mlgym(['sweep', 'start', spec, '--json']);
   assert.equal(started.code, 0, started.stderr);
   assert.equal(JSON.parse(started.stdout).workflowId, 'sweep-crash');
@@ -74,8 +77,21 @@ test('worker and server SIGKILLed mid-sweep: relaunching the same command finish
   const r3 = 'crash--guess--openai-gpt-4o--r3';
   const r4 = 'crash--guess--openai-gpt-4o--r4';
   for (let i = 0; ; i++) {
-    const s = await client.workflow.getHandle('sweep-crash').query(sweepStatusQuery).catch(() => undefined);
-    const phases = await Promise.all([r3, r4].map((id) => client.workflow.getHandle(id).query(statusQuery).then((e) => e.phase, () => undefined)));
+    const s = await client.workflow
+      .getHandle('sweep-crash')
+      .query(sweepStatusQuery)
+      .catch(() => undefined);
+    const phases = await Promise.all(
+      [r3, r4].map((id) =>
+        client.workflow
+          .getHandle(id)
+          .query(statusQuery)
+          .then(
+            (e) => e.phase,
+            () => undefined,
+          ),
+      ),
+    );
     if (s && s.counts.completed === 2 && s.counts.running === 2 && phases.every((p) => p === 'blocked')) break;
     assert.ok(i < 300, `the sweep did not get half-way: ${JSON.stringify(s?.counts)} ${phases.join(', ')}`);
     await sleep(100);

@@ -162,7 +162,10 @@ describe('sweep report in headless Chromium', { skip }, () => {
       assert.equal(code, 0, stderr);
       const printed = JSON.parse(stdout) as { files: string[]; aup: { method: string }[]; exitStatusCounts: Record<string, number> };
       assert.deepEqual(printed.files.map((f) => path.basename(f)).sort(), ['report.html', 'report.json', 'report.md']);
-      assert.deepEqual(printed.aup.map((a) => a.method), ['baseline', 'gpt4o', 'mini']);
+      assert.deepEqual(
+        printed.aup.map((a) => a.method),
+        ['baseline', 'gpt4o', 'mini'],
+      );
       assert.deepEqual(printed.exitStatusCounts, { submitted: 4 });
       const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as SweepReport;
       const html = path.join(out, 'report.html');

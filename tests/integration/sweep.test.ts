@@ -91,7 +91,9 @@ async function waitForStatus(name: string, until: (s: SweepStatus) => boolean, t
 /** Episode ids of the child workflows a given run of a sweep started. */
 async function childStarts(name: string, runId?: string): Promise<string[]> {
   const history = await h.env.client.workflow.getHandle(sweepWorkflowId(name), runId).fetchHistory();
-  return (history.events ?? []).flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId ?? ''] : []));
+  return (history.events ?? []).flatMap((e) =>
+    e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId ?? ''] : [],
+  );
 }
 
 /** The run id of a workflow the sweep has asked to start, waiting until the server has it. */
@@ -163,7 +165,7 @@ describe('sweeps', () => {
     // Cost per cell, per model and in total: gpt-4o costs more than gpt-4o-mini for the same usage.
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(out.costUsd - sum(out.cells.map((c) => c.costUsd))) < 1e-5);
-    assert.ok(Math.abs(out.costByModel['openai-gpt-4o'] - 2 * (2000 * 2.5 + 100 * 10) / 1e6) < 1e-6, JSON.stringify(out.costByModel));
+    assert.ok(Math.abs(out.costByModel['openai-gpt-4o'] - (2 * (2000 * 2.5 + 100 * 10)) / 1e6) < 1e-6, JSON.stringify(out.costByModel));
     assert.ok(out.costByModel['openai-gpt-4o'] > out.costByModel['openai-gpt-4o-mini']);
     assert.equal(out.budget.limitUsd, 10);
     assert.equal(out.budget.exhausted, false);
@@ -197,7 +199,9 @@ describe('sweeps', () => {
     const observed: number[] = [];
     const poll = (async () => {
       for (;;) {
-        const s = await sweepHandle('bounded').query(sweepStatusQuery).catch(() => undefined);
+        const s = await sweepHandle('bounded')
+          .query(sweepStatusQuery)
+          .catch(() => undefined);
         if (s) observed.push(s.counts.running);
         if (s?.phase === 'done' || (s && s.counts.completed === 5)) return;
         await sleep(100);
@@ -230,7 +234,8 @@ describe('sweeps', () => {
     const done = await result(name);
     assert.equal(done.status, 'completed');
     assert.equal(done.counts.completed, 4);
-    for (const run of [1, 2]) assert.equal(requestsOf(`${name}--guess--openai-gpt-4o--r${run}`, since).length, 0, `r${run} finished before: no new model request`);
+    for (const run of [1, 2])
+      assert.equal(requestsOf(`${name}--guess--openai-gpt-4o--r${run}`, since).length, 0, `r${run} finished before: no new model request`);
     // r3 and r4 went on in the same workflow runs: one `sleep` and one `submit` each, in all.
     assert.equal(requestsOf(r3).length, 2);
     assert.equal(requestsOf(r4).length, 2);
@@ -245,8 +250,14 @@ describe('sweeps', () => {
     await start({ ...spec, models: ['openai:gpt-4o', 'openai:gpt-4o-mini'] });
     const extended = await result(name);
     assert.equal(extended.counts.completed, 8);
-    assert.deepEqual(episodesCalledSince(since2), [1, 2, 3, 4].map((r) => `${name}--guess--openai-gpt-4o-mini--r${r}`));
-    assert.deepEqual((await childStarts(name)).sort(), [1, 2, 3, 4].map((r) => `${name}--guess--openai-gpt-4o-mini--r${r}`));
+    assert.deepEqual(
+      episodesCalledSince(since2),
+      [1, 2, 3, 4].map((r) => `${name}--guess--openai-gpt-4o-mini--r${r}`),
+    );
+    assert.deepEqual(
+      (await childStarts(name)).sort(),
+      [1, 2, 3, 4].map((r) => `${name}--guess--openai-gpt-4o-mini--r${r}`),
+    );
     assert.deepEqual(Object.keys(extended.costByModel).sort(), ['openai-gpt-4o', 'openai-gpt-4o-mini']);
   });
 

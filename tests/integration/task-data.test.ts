@@ -54,7 +54,10 @@ test('prepare runs in the task image once; answers are root-only; a failing sour
 });
 
 // Docker runs the default (validate scores test, as MLGym); local the validation-split setting.
-for (const [runtime, validateSplit] of [['docker', 'test'], ['local', 'validation']] as const) {
+for (const [runtime, validateSplit] of [
+  ['docker', 'test'],
+  ['local', 'validation'],
+] as const) {
   test(`${runtime}: the sandbox reads data/ but not the answers; validate scores ${validateSplit}, submit scores test`, async (t) => {
     if (runtime === 'docker' && !docker.ok) return t.skip(docker.reason);
     const traj = path.join(mkdtempSync(path.join(tmpdir(), 'mlgym-traj-')), 'lookup.traj');

@@ -14,8 +14,14 @@ import { runEpisode, startEpisodeHarness, type EpisodeHarness } from '../support
  * apply it in the demo, and it must score better than the baseline it started from.
  */
 const KNOWN_BETTER = new Set([
-  'battleOfSexes', 'prisonersDilemma', 'blotto', '3SATTime', 'regressionKaggleHousePrice', 'rlMountainCarContinuous',
-  'languageModelingFineWeb', 'naturalLanguageInferenceMNLI',
+  'battleOfSexes',
+  'prisonersDilemma',
+  'blotto',
+  '3SATTime',
+  'regressionKaggleHousePrice',
+  'rlMountainCarContinuous',
+  'languageModelingFineWeb',
+  'naturalLanguageInferenceMNLI',
 ]);
 
 /**
@@ -69,6 +75,9 @@ for (const taskId of listTaskIds()) {
 
 function assertShape(evaluation: Evaluation, keys: string[]): void {
   for (const key of keys) {
-    assert.ok(Number.isFinite(evaluation.metrics[key]), `${evaluation.kind} at step ${evaluation.step} lacks metric "${key}": ${JSON.stringify(evaluation.metrics)}`);
+    assert.ok(
+      Number.isFinite(evaluation.metrics[key]),
+      `${evaluation.kind} at step ${evaluation.step} lacks metric "${key}": ${JSON.stringify(evaluation.metrics)}`,
+    );
   }
 }

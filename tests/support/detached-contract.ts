@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { currentState, type DetachedStatus, killDetached, pollDetached, readDetachedOutput, startAndWait, startDetached } from '../../activities/sandbox/detached';
+import {
+  currentState,
+  type DetachedStatus,
+  killDetached,
+  pollDetached,
+  readDetachedOutput,
+  startAndWait,
+  startDetached,
+} from '../../activities/sandbox/detached';
 import type { SandboxRuntime } from '../../activities/sandbox/runtime';
 import type { SandboxHandle } from '../../lib/episode';
 
@@ -100,29 +108,35 @@ export function detachedContract(get: () => SandboxUnderTest | undefined, skipRe
     await waitDone(s, 'cd-3');
   });
 
-  it("one persistent shell: variables, exports, aliases, functions, sourced files and background jobs carry over", async (s) => {
+  it('one persistent shell: variables, exports, aliases, functions, sourced files and background jobs carry over', async (s) => {
     const run = async (execId: string, command: string) => {
       await startDetached(s.runtime, s.handle, execId, command, 20);
       const done = await waitDone(s, execId);
       return { done, output: (await readDetachedOutput(s.runtime, s.handle, execId)).toString() };
     };
-    await run('shell-1', [
-      'mkdir -p deep/er && cd deep/er',
-      'export EXPORTED="a b"; PLAIN=42; declare -a LIST=(x "y z")',
-      "alias hello='echo hello-from-alias'",
-      'greet() { echo "greet $1"; }',
-      'printf "SOURCED=yes\\nsourced_fn() { echo from-sourced; }\\n" > env.sh && source env.sh',
-      '(sleep 3; echo done > "$HOME/bg.out") &',
-      'echo "$!" > "$HOME/bg.pid"',
-    ].join('\n'));
-    const { done, output } = await run('shell-2', 'pwd; echo "$EXPORTED|$PLAIN|${LIST[1]}|$SOURCED"; hello; greet you; sourced_fn; bash -c \'echo "child sees $EXPORTED"\'; kill -0 "$(cat "$HOME/bg.pid")" && echo bg-alive');
-    assert.equal(done.exitCode, 0, output);
-    assert.equal(
-      output,
-      `${s.handle.workspace}/deep/er\na b|42|y z|yes\nhello-from-alias\ngreet you\nfrom-sourced\nchild sees a b\nbg-alive\n`,
+    await run(
+      'shell-1',
+      [
+        'mkdir -p deep/er && cd deep/er',
+        'export EXPORTED="a b"; PLAIN=42; declare -a LIST=(x "y z")',
+        "alias hello='echo hello-from-alias'",
+        'greet() { echo "greet $1"; }',
+        'printf "SOURCED=yes\\nsourced_fn() { echo from-sourced; }\\n" > env.sh && source env.sh',
+        '(sleep 3; echo done > "$HOME/bg.out") &',
+        'echo "$!" > "$HOME/bg.pid"',
+      ].join('\n'),
     );
+    const { done, output } = await run(
+      'shell-2',
+      'pwd; echo "$EXPORTED|$PLAIN|${LIST[1]}|$SOURCED"; hello; greet you; sourced_fn; bash -c \'echo "child sees $EXPORTED"\'; kill -0 "$(cat "$HOME/bg.pid")" && echo bg-alive',
+    );
+    assert.equal(done.exitCode, 0, output);
+    assert.equal(output, `${s.handle.workspace}/deep/er\na b|42|y z|yes\nhello-from-alias\ngreet you\nfrom-sourced\nchild sees a b\nbg-alive\n`);
     assert.deepEqual(done.state, { open_file: 'n/a', working_dir: `${s.handle.workspace}/deep/er` });
-    const waited = await run('shell-3', 'for i in $(seq 50); do [ -e "$HOME/bg.out" ] && break; sleep 0.2; done; cat "$HOME/bg.out"; echo "$LAST_ACTION" | head -c 20');
+    const waited = await run(
+      'shell-3',
+      'for i in $(seq 50); do [ -e "$HOME/bg.out" ] && break; sleep 0.2; done; cat "$HOME/bg.out"; echo "$LAST_ACTION" | head -c 20',
+    );
     assert.equal(waited.output, 'done\npwd; echo "$EXPORTED');
     // A command that does not parse runs nothing, as MLGym checks syntax first.
     const broken = await run('shell-4', 'echo ran > "$HOME/ran.txt"\nif then fi');
@@ -133,10 +147,7 @@ export function detachedContract(get: () => SandboxUnderTest | undefined, skipRe
 
   it('starting the same exec id again re-attaches instead of running twice', async (s) => {
     const command = 'echo run >> "$HOME/attach.log"; sleep 1';
-    const [a, b] = await Promise.all([
-      startDetached(s.runtime, s.handle, 'attach', command, 10),
-      startDetached(s.runtime, s.handle, 'attach', command, 10),
-    ]);
+    const [a, b] = await Promise.all([startDetached(s.runtime, s.handle, 'attach', command, 10), startDetached(s.runtime, s.handle, 'attach', command, 10)]);
     assert.equal([a.started, b.started].filter(Boolean).length, 1);
     assert.deepEqual(await startDetached(s.runtime, s.handle, 'attach', command, 10), { started: false });
     await waitDone(s, 'attach');

@@ -37,7 +37,14 @@ function provision(): DockerAvailability {
 export async function removeLabelled(label: string): Promise<void> {
   const docker = new Docker();
   const found = await docker.listContainers({ all: true, filters: { label: [label] } });
-  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** The host's address on Docker's default bridge: a sandbox without network must not reach it. */

@@ -102,9 +102,7 @@ function successBody(provider: WireFormat, reply: ScriptedReply, request: Record
       object: 'chat.completion',
       created: Math.floor(request.at / 1000),
       model: body.model,
-      choices: [
-        { index: 0, message: { role: 'assistant', content: reply.text, refusal: null }, logprobs: null, finish_reason: 'stop' },
-      ],
+      choices: [{ index: 0, message: { role: 'assistant', content: reply.text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
       usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
     };
   }

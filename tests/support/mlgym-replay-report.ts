@@ -26,7 +26,11 @@ function row(v: RunVerdict): string[] {
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
@@ -35,7 +39,10 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 export function formatReplayReport(report: ReplayReport): string {
   const { verdicts } = report;
   const lines = table(['run', 'recorded exit', 'ours', 'recorded score', 'ours', 'delta', 'verdict', 'obs diffs', 'seconds'], verdicts.map(row));
-  lines.push('', `${report.matched} of ${report.total} match (exit status equal, final score within ${[...new Set(verdicts.map((v) => `${v.tolerance} ${v.metric}`))].join(' / ')}) in ${report.seconds.toFixed(0)} s`);
+  lines.push(
+    '',
+    `${report.matched} of ${report.total} match (exit status equal, final score within ${[...new Set(verdicts.map((v) => `${v.tolerance} ${v.metric}`))].join(' / ')}) in ${report.seconds.toFixed(0)} s`,
+  );
 
   const misses = verdicts.filter((v) => !v.match);
   if (misses.length) lines.push('', 'Misses:');
@@ -50,7 +57,7 @@ export function formatReplayReport(report: ReplayReport): string {
   }
 
   const rebuilt = verdicts.filter((v) => v.rebuilt.length);
-  lines.push('', 'Starter files rebuilt from the run\'s own first `open` (they differ from the checkout\'s):');
+  lines.push('', "Starter files rebuilt from the run's own first `open` (they differ from the checkout's):");
   if (rebuilt.length === 0) lines.push('  none');
   for (const v of rebuilt) lines.push(`  ${v.label}: ${v.rebuilt.map((f) => `${f.name} (${f.reason})`).join(', ')}`);
 
@@ -62,7 +69,10 @@ export function formatReplayReport(report: ReplayReport): string {
       const t = verdicts.filter((v) => v.task === task).flatMap((v) => v.evaluationSeconds);
       return t.length ? `${task} ${mean(t).toFixed(1)} s (${t.length})` : `${task} -`;
     });
-    lines.push('', `Evaluations (validate and submit): ${times.length}, mean ${mean(times).toFixed(1)} s, max ${Math.max(...times).toFixed(1)} s; by task: ${byTask.join(', ')}`);
+    lines.push(
+      '',
+      `Evaluations (validate and submit): ${times.length}, mean ${mean(times).toFixed(1)} s, max ${Math.max(...times).toFixed(1)} s; by task: ${byTask.join(', ')}`,
+    );
   }
   return lines.join('\n');
 }

@@ -13,7 +13,16 @@ import { episodeWorkflow } from '../../workflows/episode';
 import { ensureDocker, removeLabelled } from './docker';
 import { startEpisodeHarness, type EpisodeHarness } from './episode-harness';
 import { listPublishedRuns, materialiseCheckout, rebuildStarterFiles, recordedSeconds, SHARED_MLGYM_CHECKOUT, type PublishedRun } from './mlgym-runs';
-import { judge, observationDivergences, runLabel, type Divergence, type EvaluationRecord, type OurOutcome, type OurStep, type RunVerdict } from './mlgym-verdict';
+import {
+  judge,
+  observationDivergences,
+  runLabel,
+  type Divergence,
+  type EvaluationRecord,
+  type OurOutcome,
+  type OurStep,
+  type RunVerdict,
+} from './mlgym-verdict';
 
 /**
  * Replays MLGym's published runs through MLGym's own task files in Docker, one episode per run on
@@ -90,7 +99,13 @@ export async function replayPublishedRuns(options: ReplayOptions): Promise<Repla
       return verdict;
     });
     verdicts.sort((a, b) => a.folder.localeCompare(b.folder));
-    return { verdicts, artifactsDir: h.artifactsDir, matched: verdicts.filter((v) => v.match).length, total: verdicts.length, seconds: (Date.now() - started) / 1000 };
+    return {
+      verdicts,
+      artifactsDir: h.artifactsDir,
+      matched: verdicts.filter((v) => v.match).length,
+      total: verdicts.length,
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     await h.stop();
   }
@@ -143,7 +158,10 @@ async function replayRun(h: EpisodeHarness, run: PublishedRun, checkout: string,
       const where = outcome.status ? `; at step ${outcome.status.step}, last action ${JSON.stringify(outcome.status.lastAction?.slice(0, 60) ?? null)}` : '';
       const waiting = outcome.pending.length ? `; waiting for ${outcome.pending.join(', ')}` : '';
       const mlgym = `; MLGym's commands and evaluations took ${recordedSeconds(run).toFixed(0)} s`;
-      return verdict({ ended: 'timed out', failure: `not finished within ${timeoutSec} s${where}${waiting}${mlgym}`, steps: outcome.status?.step }, evaluations);
+      return verdict(
+        { ended: 'timed out', failure: `not finished within ${timeoutSec} s${where}${waiting}${mlgym}`, steps: outcome.status?.step },
+        evaluations,
+      );
     }
     const { result } = outcome;
     const ours: OurOutcome = { ended: 'finished', exitStatus: result.exitStatus, score: result.evaluations.at(-1)?.metrics[metric], steps: result.steps };
@@ -156,7 +174,8 @@ async function replayRun(h: EpisodeHarness, run: PublishedRun, checkout: string,
   }
 }
 
-type EpisodeOutcome = { kind: 'done'; result: EpisodeResult } | { kind: 'failed'; error: unknown } | { kind: 'deadline'; status?: EpisodeStatus; pending: string[] };
+type EpisodeOutcome =
+  { kind: 'done'; result: EpisodeResult } | { kind: 'failed'; error: unknown } | { kind: 'deadline'; status?: EpisodeStatus; pending: string[] };
 
 async function runWithDeadline(h: EpisodeHarness, input: EpisodeInput, timeoutSec: number): Promise<EpisodeOutcome> {
   const handle = await h.env.client.workflow.start(episodeWorkflow, { workflowId: input.episodeId, taskQueue: h.taskQueue, args: [input] });
@@ -179,7 +198,10 @@ async function runWithDeadline(h: EpisodeHarness, input: EpisodeInput, timeoutSe
     kind: 'deadline',
     status,
     // What the episode was waiting for: an activity that keeps failing is the usual cause.
-    pending: pending.map((a) => `${a.activityType?.name ?? 'activity'} attempt ${a.attempt ?? 1}${a.lastFailure?.message ? ` (last failure: ${a.lastFailure.message.split('\n')[0]})` : ''}`),
+    pending: pending.map(
+      (a) =>
+        `${a.activityType?.name ?? 'activity'} attempt ${a.attempt ?? 1}${a.lastFailure?.message ? ` (last failure: ${a.lastFailure.message.split('\n')[0]})` : ''}`,
+    ),
   };
 }
 
@@ -202,7 +224,10 @@ const EvaluationResult = z.looseObject({ status: z.string(), message: z.string()
 
 /** The episode's evaluations (validates and the final submission) with the wall time of their last attempt. */
 async function evaluationRecords(h: EpisodeHarness, workflowId: string): Promise<EvaluationRecord[]> {
-  const history = await h.env.client.workflow.getHandle(workflowId).fetchHistory().catch(() => undefined);
+  const history = await h.env.client.workflow
+    .getHandle(workflowId)
+    .fetchHistory()
+    .catch(() => undefined);
   const converter = h.env.client.options.loadedDataConverter.payloadConverter;
   const evaluations = new Set<string>();
   const startedAt = new Map<string, number>();

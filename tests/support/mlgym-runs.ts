@@ -98,7 +98,26 @@ export function parseFileView(observation: string): FileView | undefined {
 }
 
 /** Commands that only read files: one of them naming a starter file cannot have changed it. */
-const READ_ONLY_COMMANDS = new Set(['open', 'goto', 'scroll_up', 'scroll_down', 'search_file', 'search_dir', 'find_file', 'ls', 'cat', 'head', 'tail', 'wc', 'grep', 'diff', 'file', 'stat', 'pwd', 'validate']);
+const READ_ONLY_COMMANDS = new Set([
+  'open',
+  'goto',
+  'scroll_up',
+  'scroll_down',
+  'search_file',
+  'search_dir',
+  'find_file',
+  'ls',
+  'cat',
+  'head',
+  'tail',
+  'wc',
+  'grep',
+  'diff',
+  'file',
+  'stat',
+  'pwd',
+  'validate',
+]);
 
 /**
  * Whether an action run before a file's first `open` could have changed that file. MLGym's `edit`

@@ -56,7 +56,8 @@ export interface RunVerdict {
 }
 
 /** `gpt4o2 blotto #0` for `metagen-gpt4o2__blotto__..._run_0`. */
-export const runLabel = (run: Pick<PublishedRun, 'model' | 'task' | 'runIndex'>): string => `${run.model.replace(/^metagen-/, '')} ${run.task} #${run.runIndex}`;
+export const runLabel = (run: Pick<PublishedRun, 'model' | 'task' | 'runIndex'>): string =>
+  `${run.model.replace(/^metagen-/, '')} ${run.task} #${run.runIndex}`;
 
 export interface JudgeInput {
   run: PublishedRun;
@@ -143,7 +144,8 @@ export function observationDivergences(run: PublishedRun, ourSteps: OurStep[], o
     }
     if (action === 'validate') {
       const recordedScored = recorded.observation.includes('Evaluation Score:');
-      if (recordedScored !== scoredSteps.has(step)) divergences.push({ step, action: firstLine, recorded: preview(recorded.observation), ours: preview(mine.observation) });
+      if (recordedScored !== scoredSteps.has(step))
+        divergences.push({ step, action: firstLine, recorded: preview(recorded.observation), ours: preview(mine.observation) });
       continue;
     }
     const [theirs, mineLines] = [normalise(recorded.observation), normalise(mine.observation)];

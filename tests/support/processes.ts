@@ -36,7 +36,20 @@ export async function startDevServer(dbFile: string, logFile: string): Promise<D
       const log = createWriteStream(logFile, { flags: 'a' });
       child = spawn(
         TEMPORAL_BIN,
-        ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error', ...SEARCH_ATTRIBUTE_FLAGS.flatMap((f) => ['--search-attribute', f])],
+        [
+          'server',
+          'start-dev',
+          '--headless',
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--db-filename',
+          dbFile,
+          '--log-level',
+          'error',
+          ...SEARCH_ATTRIBUTE_FLAGS.flatMap((f) => ['--search-attribute', f]),
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       child.stdout!.pipe(log);
@@ -83,7 +96,10 @@ export interface WorkerProcess {
 
 export async function startWorkerProcess(env: Record<string, string>, logFile: string): Promise<WorkerProcess> {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), 'worker'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.pipe(log);
   let ready = false;
   const readyPromise = new Promise<void>((resolve, reject) => {

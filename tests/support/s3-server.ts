@@ -9,7 +9,10 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 export class S3ServerStartError extends Error {
-  constructor(message: string, readonly output: string) {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
     super(output === '' ? message : `${message}\n--- moto_server output ---\n${output}`);
     this.name = 'S3ServerStartError';
   }

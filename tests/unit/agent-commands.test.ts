@@ -29,7 +29,7 @@ void test('ordinary commands pass through unchanged, CRLF normalised', () => {
 void test("an edit block becomes a quoted heredoc, as MLGym's guard writes it, holding the text verbatim", () => {
   assert.deepEqual(
     parseAgentCommand('edit 10:12\n    x = "$HOME" `id` \\n\n\nend_of_edit'),
-    shell("edit 10:12 << 'end_of_edit'\n    x = \"$HOME\" `id` \\n\n\nend_of_edit"),
+    shell('edit 10:12 << \'end_of_edit\'\n    x = "$HOME" `id` \\n\n\nend_of_edit'),
   );
   assert.deepEqual(parseAgentCommand('insert 0\nimport os\nend_of_insert'), shell("insert 0 << 'end_of_insert'\nimport os\nend_of_insert"));
   assert.deepEqual(parseAgentCommand('edit 3:4\nend_of_edit'), shell("edit 3:4 << 'end_of_edit'\nend_of_edit"));
@@ -54,10 +54,7 @@ void test('a block the model already wrote as a heredoc is left alone', () => {
 void test('any line starting with the tool name opens a block, whatever its arguments, as in MLGym', () => {
   // The tool then prints its usage; the text stays on stdin and never runs as commands.
   assert.deepEqual(parseAgentCommand('edit 5\nrm -rf data\nend_of_edit'), shell("edit 5 << 'end_of_edit'\nrm -rf data\nend_of_edit"));
-  assert.deepEqual(
-    parseAgentCommand('edit "strategy.py" 7:25\nx\nend_of_edit'),
-    shell("edit \"strategy.py\" 7:25 << 'end_of_edit'\nx\nend_of_edit"),
-  );
+  assert.deepEqual(parseAgentCommand('edit "strategy.py" 7:25\nx\nend_of_edit'), shell('edit "strategy.py" 7:25 << \'end_of_edit\'\nx\nend_of_edit'));
   assert.deepEqual(parseAgentCommand('edit_notes\nx\nend_of_edit'), shell("edit_notes << 'end_of_edit'\nx\nend_of_edit"));
 });
 

@@ -24,7 +24,9 @@ const TOLERANCE = 0.001;
 
 function readFixture(file: string): string {
   if (!existsSync(file)) {
-    assert.fail(`missing MLGym fixture ${file}: expected MLGym's results/tables CSVs (commit 9d40c1b) in ${FIXTURES}, the shared/ folder beside the repository`);
+    assert.fail(
+      `missing MLGym fixture ${file}: expected MLGym's results/tables CSVs (commit 9d40c1b) in ${FIXTURES}, the shared/ folder beside the repository`,
+    );
   }
   return readFileSync(file, 'utf8');
 }
@@ -50,7 +52,8 @@ const table = (methods: string[], rows: [string, ...(number | null)[]][]): Score
   rows: rows.map(([task, ...scores]) => ({ task, scores })),
 });
 
-const close = (actual: number, expected: number, message?: string) => assert.ok(Math.abs(actual - expected) < 1e-12, `${message ?? ''} expected ${expected}, got ${actual}`);
+const close = (actual: number, expected: number, message?: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${message ?? ''} expected ${expected}, got ${actual}`);
 
 describe("MLGym's published AUP table", () => {
   it('reproduces every Best AUP and Last AUP to within 0.001', () => {
@@ -67,7 +70,10 @@ describe("MLGym's published AUP table", () => {
     for (const { method, best: bestAup, last: lastAup } of published) {
       const mine = result.summary.find((s) => s.method === method);
       assert.ok(mine, `no result for ${method}`);
-      for (const [label, actual, expected] of [['Best AUP', mine.bestAttemptAup, bestAup], ['Last AUP', mine.bestSubmissionAup, lastAup]] as const) {
+      for (const [label, actual, expected] of [
+        ['Best AUP', mine.bestAttemptAup, bestAup],
+        ['Last AUP', mine.bestSubmissionAup, lastAup],
+      ] as const) {
         const error = Math.abs(actual - expected);
         maxError = Math.max(maxError, error);
         if (!(error <= TOLERANCE)) errors.push(`${method} ${label}: published ${expected}, computed ${actual.toFixed(4)}`);
@@ -92,7 +98,10 @@ describe("MLGym's published AUP table", () => {
       for (const method of result.methods) {
         const profile = set.profiles[method];
         assert.equal(profile.length, 500);
-        assert.ok(profile.every((v, i) => i === 0 || v >= profile[i - 1]), `${method}'s profile is not monotone`);
+        assert.ok(
+          profile.every((v, i) => i === 0 || v >= profile[i - 1]),
+          `${method}'s profile is not monotone`,
+        );
         assert.equal(profile[499], 1);
       }
     }
@@ -179,14 +188,33 @@ describe('tau grid, profiles, area', () => {
   });
 
   it('counts the fraction of tasks with log10(ratio) <= tau, and sums left rectangles', () => {
-    const profiles = performanceProfile([{ a: 1, b: 10 }, { a: 100, b: 1 }], ['a', 'b'], [0, 1, 2]);
+    const profiles = performanceProfile(
+      [
+        { a: 1, b: 10 },
+        { a: 100, b: 1 },
+      ],
+      ['a', 'b'],
+      [0, 1, 2],
+    );
     assert.deepEqual(profiles, { a: [0.5, 0.5, 1], b: [0.5, 1, 1] });
     assert.equal(areaUnderProfile(profiles.a, [0, 1, 2]), 1);
     assert.equal(areaUnderProfile(profiles.b, [0, 1, 2]), 1.5);
   });
 
   it('ranks with ties sharing the best rank', () => {
-    assert.deepEqual(competitionRanks([['w', 3], ['x', 5], ['y', 5], ['z', 1]], (a, b) => a > b, (a, b) => a === b), { w: 3, x: 1, y: 1, z: 4 });
+    assert.deepEqual(
+      competitionRanks(
+        [
+          ['w', 3],
+          ['x', 5],
+          ['y', 5],
+          ['z', 1],
+        ],
+        (a, b) => a > b,
+        (a, b) => a === b,
+      ),
+      { w: 3, x: 1, y: 1, z: 4 },
+    );
   });
 });
 
@@ -196,8 +224,14 @@ describe('computeAup on a hand-computed case', () => {
   // without b: a 1, baseline 2, b 2.1 (cap 3); T2 as before. tau_max = ceil(10 log10 5) / 10 = 0.7;
   // with 5 points the grid is 0, .175, .35, .525, .7 and the area sums the first four values x .175.
   const methods = ['baseline', 'a', 'b'];
-  const best = table(methods, [['T1', 1, 2, 4], ['T2', 10, 5, 20]]);
-  const last = table(methods, [['T1', 1, 2, null], ['T2', 10, 5, 20]]);
+  const best = table(methods, [
+    ['T1', 1, 2, 4],
+    ['T2', 10, 5, 20],
+  ]);
+  const last = table(methods, [
+    ['T1', 1, 2, null],
+    ['T2', 10, 5, 20],
+  ]);
   const result = computeAup({ best, last, lowerIsBetter: ['T2'], points: 5 });
 
   it('computes the grid and both AUPs', () => {
@@ -226,7 +260,20 @@ describe('computeAup on a hand-computed case', () => {
   });
 
   it('rejects mismatched tables and unknown lower-is-better tasks', () => {
-    assert.throws(() => computeAup({ best, last: table(['baseline', 'a'], [['T1', 1, 2], ['T2', 1, 2]]) }), /differ in methods \(only in best: "b"/);
+    assert.throws(
+      () =>
+        computeAup({
+          best,
+          last: table(
+            ['baseline', 'a'],
+            [
+              ['T1', 1, 2],
+              ['T2', 1, 2],
+            ],
+          ),
+        }),
+      /differ in methods \(only in best: "b"/,
+    );
     assert.throws(() => computeAup({ best, last: table(methods, [['T1', 1, 2, 3]]) }), /differ in tasks \(only in best: "T2"/);
     assert.throws(() => computeAup({ best, last, lowerIsBetter: ['T3'] }), /lower-is-better task not in the tables: "T3"/);
   });
@@ -254,11 +301,14 @@ describe('parseScoreTable', () => {
   });
 
   it('names the line, task and method of a bad cell', () => {
-    assert.throws(() => parseScoreTable('Task,baseline,m1\nA,1,2\nB,1,oops\n', { source: 'best.csv' }), (err: Error) => {
-      assert.ok(err instanceof ScoreTableError);
-      assert.match(err.message, /^best\.csv: line 3, task "B", method "m1": "oops" is not a finite number/);
-      return true;
-    });
+    assert.throws(
+      () => parseScoreTable('Task,baseline,m1\nA,1,2\nB,1,oops\n', { source: 'best.csv' }),
+      (err: Error) => {
+        assert.ok(err instanceof ScoreTableError);
+        assert.match(err.message, /^best\.csv: line 3, task "B", method "m1": "oops" is not a finite number/);
+        return true;
+      },
+    );
     assert.throws(() => parseScoreTable('Task,m1\nA,0x10\n'), /line 2, task "A", method "m1": "0x10"/);
     assert.throws(() => parseScoreTable('Task,m1\nA,1e999\n'), /"1e999" is not a finite number/);
   });
@@ -286,7 +336,10 @@ describe('mlgym aup', () => {
     readFixture(LAST_CSV);
     const r = mlgym(['--best', BEST_CSV, '--last', LAST_CSV, '--lower-is-better', LOWER_IS_BETTER.join(','), '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { logTauMax: number; methods: Record<string, { bestAttemptAup: number; bestSubmissionAup: number; ranks: { bestAttempt: number; bestSubmission: number } }> };
+    const out = JSON.parse(r.stdout) as {
+      logTauMax: number;
+      methods: Record<string, { bestAttemptAup: number; bestSubmissionAup: number; ranks: { bestAttempt: number; bestSubmission: number } }>;
+    };
     assert.equal(out.logTauMax, 1.5);
     const published = publishedAups();
     assert.deepEqual(Object.keys(out.methods).sort(), published.map((p) => p.method).sort());

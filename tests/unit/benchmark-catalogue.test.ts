@@ -40,7 +40,11 @@ for (const [id, expected] of Object.entries(MLGYM_BENCH)) {
     assert.match(config.image, /^mlgym\/task-(python|ml|rl):latest$/);
     assert.ok(config.baseline_source.length > 0);
     assert.ok(config.evaluation_paths.length > 0);
-    assert.match(config.description, new RegExp(config.submission_path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the description names the file that is scored');
+    assert.match(
+      config.description,
+      new RegExp(config.submission_path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+      'the description names the file that is scored',
+    );
   });
 }
 

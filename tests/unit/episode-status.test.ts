@@ -25,7 +25,15 @@ function progressAt3(): EpisodeProgress {
 
 test('model calls are billed whatever their reply; evaluations are kept with their step and split', () => {
   const progress = startingProgress(EpisodeLimits.parse({}));
-  assert.deepEqual(progress, { step: 0, transcriptLength: 0, modelCalls: 0, costUsd: 0, usage: { inputTokens: 0, outputTokens: 0 }, evaluations: [], limits: EpisodeLimits.parse({}) });
+  assert.deepEqual(progress, {
+    step: 0,
+    transcriptLength: 0,
+    modelCalls: 0,
+    costUsd: 0,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    evaluations: [],
+    limits: EpisodeLimits.parse({}),
+  });
   billModelCall(progress, { costUsd: 0.25, usage: { inputTokens: 10, outputTokens: 2 } });
   billModelCall(progress, { costUsd: 0.5, usage: { inputTokens: 5, outputTokens: 1 } });
   assert.deepEqual([progress.modelCalls, progress.costUsd, progress.usage], [2, 0.75, { inputTokens: 15, outputTokens: 3 }]);

@@ -14,7 +14,13 @@ test('every sandbox error is reported under a failure type of lib/failures', () 
 });
 
 test('permanent failures are non-retryable; the ones that may pass are not', () => {
-  for (const permanent of [FailureType.SandboxImageMissing, FailureType.TaskLayout, FailureType.TaskData, FailureType.MissingApiKey, FailureType.ResumePointInvalid]) {
+  for (const permanent of [
+    FailureType.SandboxImageMissing,
+    FailureType.TaskLayout,
+    FailureType.TaskData,
+    FailureType.MissingApiKey,
+    FailureType.ResumePointInvalid,
+  ]) {
     assert.ok(NON_RETRYABLE_TYPES.includes(permanent), permanent);
   }
   for (const passing of [FailureType.DockerUnreachable, FailureType.ProviderUnavailable, FailureType.SandboxGone, FailureType.DetachedStart]) {

@@ -12,7 +12,10 @@ test('Hub names: literal first arguments of load_dataset and from_pretrained; fi
     ['load_dataset("multi_nli")["validation_matched"]', { datasets: ['multi_nli'], models: [] }],
     ["cifar10 = load_dataset('uoft-cs/cifar10', split='test')", { datasets: ['uoft-cs/cifar10'], models: [] }],
     ['load_dataset(path="SetFit/mnli")', { datasets: ['SetFit/mnli'], models: [] }],
-    ["BertTokenizer.from_pretrained('bert-base-uncased')\nAutoModel.from_pretrained(\n    'gpt2', num_labels=3)", { datasets: [], models: ['bert-base-uncased', 'gpt2'] }],
+    [
+      "BertTokenizer.from_pretrained('bert-base-uncased')\nAutoModel.from_pretrained(\n    'gpt2', num_labels=3)",
+      { datasets: [], models: ['bert-base-uncased', 'gpt2'] },
+    ],
     ['load_dataset("json", data_files="train.json"); load_dataset("csv", data_files=f)', { datasets: [], models: [] }],
     ['from_pretrained("./checkpoints/model"); from_pretrained("/abs/model"); from_pretrained("model.pt"); from_pretrained(name)', { datasets: [], models: [] }],
     ['load_dataset("multi_nli"); load_dataset("multi_nli")', { datasets: ['multi_nli'], models: [] }],

@@ -42,7 +42,14 @@ test("metrics print as MLGym's f-strings print Python dicts", () => {
 });
 
 test('the training timeout applies wherever a training command name occurs, as a substring', () => {
-  for (const action of ['python train.py', 'cd src && python3 -m x', 'torchrun --nproc 2 t.py', 'accelerate launch t.py', 'cat python_notes.txt', 'deepspeed t.py'])
+  for (const action of [
+    'python train.py',
+    'cd src && python3 -m x',
+    'torchrun --nproc 2 t.py',
+    'accelerate launch t.py',
+    'cat python_notes.txt',
+    'deepspeed t.py',
+  ])
     assert.equal(isTrainingCommand(action), true, action);
   for (const action of ['ls', 'bash train.sh', 'open "train.py"']) assert.equal(isTrainingCommand(action), false, action);
 });

@@ -87,7 +87,10 @@ describe('the trajectory finishEpisode writes', () => {
     const { traj, paths } = await finish(
       [
         { model: acted('cat answer.txt'), exec: ran('3') },
-        { model: acted('validate'), exec: { ...ran('Evaluation Score: {"Score": -4}'), evaluation: { kind: 'validate', metrics: { Score: -4 }, split: 'test' } } },
+        {
+          model: acted('validate'),
+          exec: { ...ran('Evaluation Score: {"Score": -4}'), evaluation: { kind: 'validate', metrics: { Score: -4 }, split: 'test' } },
+        },
         { model: acted('submit'), exec: ran('Your code produced a valid submission artefact') },
       ],
       {
@@ -104,7 +107,10 @@ describe('the trajectory finishEpisode writes', () => {
       for (const field of ['state', 'response', 'thought', 'action', 'execution_time', 'observation']) assert.ok(field in step, field);
       assert.equal(typeof JSON.parse(step.state), 'object', 'state is a JSON string, as MLGym stores it');
     }
-    assert.deepEqual(traj.trajectory.map((s: { action: string }) => s.action), ['cat answer.txt', 'validate', 'submit']);
+    assert.deepEqual(
+      traj.trajectory.map((s: { action: string }) => s.action),
+      ['cat answer.txt', 'validate', 'submit'],
+    );
     assert.equal(traj.trajectory[0].thought, 'DISCUSSION\nthinking about cat answer.txt');
     assert.equal(traj.trajectory[0].observation, '3');
     assert.equal(traj.trajectory[0].execution_time, 1.5);
@@ -133,10 +139,16 @@ describe('the trajectory finishEpisode writes', () => {
   });
 
   test('the submit step is answered `Exited (submit)`, and the model never saw the answer', async () => {
-    const { traj } = await finish([{ model: acted('echo 7 > answer.txt'), exec: ran('') }, { model: acted('submit'), exec: ran('Your code produced a valid submission artefact') }], {
-      exitStatus: 'submitted',
-      evaluations: [{ kind: 'submit', step: 2, metrics: { Score: 0 }, split: 'test' }],
-    });
+    const { traj } = await finish(
+      [
+        { model: acted('echo 7 > answer.txt'), exec: ran('') },
+        { model: acted('submit'), exec: ran('Your code produced a valid submission artefact') },
+      ],
+      {
+        exitStatus: 'submitted',
+        evaluations: [{ kind: 'submit', step: 2, metrics: { Score: 0 }, split: 'test' }],
+      },
+    );
     assert.equal(traj.trajectory[1].observation, 'Exited (submit)');
     assert.equal(traj.trajectory[0].observation, '', 'an earlier step keeps its own outcome');
     assert.equal(traj.history.at(-1).role, 'assistant');
@@ -162,12 +174,15 @@ describe('the trajectory finishEpisode writes', () => {
       observation: 'Exited (exit_format)',
     });
     const last = traj.history.at(-1);
-    assert.deepEqual([last.role, last.content, last.thought, last.action], ['assistant', 'no command in this reply', 'Exit due to format error', 'exit_format']);
+    assert.deepEqual(
+      [last.role, last.content, last.thought, last.action],
+      ['assistant', 'no command in this reply', 'Exit due to format error', 'exit_format'],
+    );
     assert.equal(traj.info.exit_status, 'autosubmission (exit_format)');
     assert.equal(results.exit_status, 'autosubmission (exit_format)');
   });
 
-  test('every exit status names its reason in the exit step\'s observation', async () => {
+  test("every exit status names its reason in the exit step's observation", async () => {
     const cases: [exitStatus: string, observation: string][] = [
       ['submitted', 'Exited (submit)'],
       ['submission_not_found (submit)', 'Exited (submit)'],
@@ -200,32 +215,49 @@ describe('the trajectory finishEpisode writes', () => {
 });
 
 describe('the results.json finishEpisode writes', () => {
-  test('agent holds the test-split scores in order, baseline the task\'s; our evaluations stay alongside', async () => {
+  test("agent holds the test-split scores in order, baseline the task's; our evaluations stay alongside", async () => {
     const evaluations: Evaluation[] = [
       { kind: 'validate', step: 1, metrics: { Score: -3 }, split: 'validation' },
       { kind: 'validate', step: 2, metrics: { Score: -2 }, split: 'test' },
       { kind: 'submit', step: 3, metrics: { Score: -1 }, split: 'test' },
     ];
-    const { results, traj } = await finish([{ model: acted('validate') }, { model: acted('validate') }, { model: acted('submit') }], { exitStatus: 'submitted', evaluations });
+    const { results, traj } = await finish([{ model: acted('validate') }, { model: acted('validate') }, { model: acted('submit') }], {
+      exitStatus: 'submitted',
+      evaluations,
+    });
     assert.deepEqual(results, { agent: [{ Score: -2 }, { Score: -1 }], baseline: { Score: -4 }, evaluations, exit_status: 'submitted', integrity: 'trusted' });
     assert.deepEqual(traj.info.score, results.agent, 'MLGym writes info.score as results.json agent');
   });
 
-  test('a task without a baseline gets no baseline key (MLGym\'s readers skip a missing one, not a null)', async () => {
-    const { results, traj } = await finish([{ model: acted('submit') }], { exitStatus: 'submission_not_found (submit)', task: { ...task, baseline_scores: [] } });
+  test("a task without a baseline gets no baseline key (MLGym's readers skip a missing one, not a null)", async () => {
+    const { results, traj } = await finish([{ model: acted('submit') }], {
+      exitStatus: 'submission_not_found (submit)',
+      task: { ...task, baseline_scores: [] },
+    });
     assert.deepEqual(results, { agent: [], evaluations: [], exit_status: 'submission_not_found (submit)', integrity: 'trusted' });
     assert.equal(traj.info.submission, null);
   });
 });
 
-describe('MLGym\'s folder layout', () => {
-  test('run.py\'s run name with the run index, from our settings', () => {
+describe("MLGym's folder layout", () => {
+  test("run.py's run name with the run index, from our settings", () => {
     const run = { model: 'openai-gpt-4o', task: 'blotto', config: 'default', temperature: 0, topP: 0.95, costLimitUsd: 4, runIndex: 2 };
     assert.equal(mlgymRunFolder(run), 'openai-gpt-4o__blotto__default__t-0.00__p-0.95__c-4.00__install-0__parallel_agents_run_2');
   });
 
   test('numbers are formatted as Python formats "{:.2f}", exact ties to even', () => {
-    const cases: [number, string][] = [[0, '0.00'], [0.95, '0.95'], [4, '4.00'], [0.125, '0.12'], [0.375, '0.38'], [0.625, '0.62'], [2.875, '2.88'], [1.005, '1.00'], [0.005, '0.01'], [12.3456, '12.35']];
+    const cases: [number, string][] = [
+      [0, '0.00'],
+      [0.95, '0.95'],
+      [4, '4.00'],
+      [0.125, '0.12'],
+      [0.375, '0.38'],
+      [0.625, '0.62'],
+      [2.875, '2.88'],
+      [1.005, '1.00'],
+      [0.005, '0.01'],
+      [12.3456, '12.35'],
+    ];
     for (const [value, python] of cases) assert.equal(fixed2(value), python, String(value));
   });
 
@@ -243,7 +275,7 @@ describe('MLGym\'s folder layout', () => {
     assert.equal(configStem(ranWith({ source: '/mlgym/configs/agents/better_thought_action_parser.yaml' })), 'better_thought_action_parser');
   });
 
-  test('a sweep episode\'s run index is its cell\'s run number counted from 0', () => {
+  test("a sweep episode's run index is its cell's run number counted from 0", () => {
     assert.equal(sweepRunIndex('mysweep--guess--openai-gpt-4o--r1'), 0);
     assert.equal(sweepRunIndex('mysweep--guess--openai-gpt-4o--r3--a2'), 2);
     assert.equal(sweepRunIndex('guess--openai-gpt-4o--20250101-ab12'), undefined);

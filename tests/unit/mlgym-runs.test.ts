@@ -43,7 +43,10 @@ describe("MLGym's published runs", () => {
 
     // An older run saw the files before the copyright header: the rebuild is what it saw.
     const older = byName('metagen-gpt4o2__battleOfSexes__');
-    assert.equal(older['strategy.py'].content, checkoutFile('data/battleOfSexes/strategy.py').replace(/^"""\nCopyright \(c\) Meta Platforms, Inc\. and affiliates\.\n"""\n/, ''));
+    assert.equal(
+      older['strategy.py'].content,
+      checkoutFile('data/battleOfSexes/strategy.py').replace(/^"""\nCopyright \(c\) Meta Platforms, Inc\. and affiliates\.\n"""\n/, ''),
+    );
     assert.equal(older['strategy.py'].reason, 'first opened at step 2');
     assert.match(older['target.py'].content, /^# TODO: Implment the target strategy/);
     assert.equal(older['evaluate.py'].differsFromCheckout, true);
@@ -121,7 +124,15 @@ describe('judging a replay against the recording', () => {
     assert.deepEqual(verdictOf(finished('submitted')).why, ['no final score, MLGym has one']);
     const failed = verdictOf({ ended: 'import failed', failure: 'import: no data' });
     assert.deepEqual([failed.match, failed.why], [false, ['import: no data']]);
-    const unfinished = judge({ run: { ...run, exitStatus: '', scores: [] }, metric: 'Score', ours: finished(''), evaluations: [], divergences: [], rebuilt: [], seconds: 1 });
+    const unfinished = judge({
+      run: { ...run, exitStatus: '', scores: [] },
+      metric: 'Score',
+      ours: finished(''),
+      evaluations: [],
+      divergences: [],
+      rebuilt: [],
+      seconds: 1,
+    });
     assert.deepEqual(unfinished.why, ['MLGym recorded no exit status for this run']);
   });
 
@@ -139,7 +150,12 @@ describe('judging a replay against the recording', () => {
       { step: 3, action: 'cat strategy.py', observation: 'import random\ndef row_strategy(history):' },
     ];
     assert.deepEqual(observationDivergences(run, ours, []), [
-      { step: 2, action: 'validate', recorded: 'Your code produced a valid submission artefact at /home/agent/workspace/target.py.', ours: 'Evaluation failed: the evaluator exited with code 1.' },
+      {
+        step: 2,
+        action: 'validate',
+        recorded: 'Your code produced a valid submission artefact at /home/agent/workspace/target.py.',
+        ours: 'Evaluation failed: the evaluator exited with code 1.',
+      },
     ]);
     const scored = [{ kind: 'validate' as const, step: 2 }];
     assert.deepEqual(observationDivergences(run, ours.slice(0, 2), scored), [

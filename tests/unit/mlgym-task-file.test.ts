@@ -37,7 +37,16 @@ const GAME = {
 
 const convert = (raw: Record<string, unknown>, starter: string[], ours?: TaskConfig) =>
   TaskConfig.parse(
-    convertMlgymTask({ mlgym: parseMlgymTaskFile(raw), file: '/x/configs/tasks/t.yaml', starter, datasets: [], ours, image: 'img', hubFolders: [], hiddenFiles: [] }),
+    convertMlgymTask({
+      mlgym: parseMlgymTaskFile(raw),
+      file: '/x/configs/tasks/t.yaml',
+      starter,
+      datasets: [],
+      ours,
+      image: 'img',
+      hubFolders: [],
+      hiddenFiles: [],
+    }),
   );
 
 test("each of MLGym's task classes: its submission, MLGym's evaluation command, what the score is worth", () => {
@@ -46,20 +55,35 @@ test("each of MLGym's task classes: its submission, MLGym's evaluation command, 
     [game.submission_path, game.submission_kind, game.integrity, game.evaluation_command, game.evaluator_support_paths, game.starter_code],
     ['strategy.py', 'file', 'mlgym-evaluator', 'python evaluate.py', ['target.py'], ['strategy.py']],
   );
-  const csv = convert({ ...GAME, task_entrypoint: 'CSVSubmissionTasks', baseline_paths: ['baseline.py'], baseline_scores: [{ rmse: 3 }] }, ['baseline.py', 'evaluate.py']);
+  const csv = convert({ ...GAME, task_entrypoint: 'CSVSubmissionTasks', baseline_paths: ['baseline.py'], baseline_scores: [{ rmse: 3 }] }, [
+    'baseline.py',
+    'evaluate.py',
+  ]);
   assert.deepEqual(
     [csv.submission_path, csv.integrity, csv.evaluation_command, csv.metric],
     ['submission.csv', 'trusted', 'python evaluate.py --submission_file submission.csv', { name: 'rmse', direction: 'min' }],
   );
-  const rl = convert({ ...GAME, task_entrypoint: 'ModelSubmissionTasks', baseline_paths: ['src/train.py'], baseline_scores: [{ 'Reward Mean': 1 }] }, ['src', 'evaluate.py']);
-  assert.deepEqual([rl.submission_path, rl.submission_kind, rl.integrity, rl.starter_code, rl.evaluator_support_paths], ['checkpoints', 'workspace', 'mlgym-evaluator', ['src'], []]);
+  const rl = convert({ ...GAME, task_entrypoint: 'ModelSubmissionTasks', baseline_paths: ['src/train.py'], baseline_scores: [{ 'Reward Mean': 1 }] }, [
+    'src',
+    'evaluate.py',
+  ]);
+  assert.deepEqual(
+    [rl.submission_path, rl.submission_kind, rl.integrity, rl.starter_code, rl.evaluator_support_paths],
+    ['checkpoints', 'workspace', 'mlgym-evaluator', ['src'], []],
+  );
   assert.match(rl.evaluation_command, /^python evaluate\.py --config_fname "\$\(find \. -type f -name '\*\.yaml' \| head -n 1\)"$/);
-  const lm = convert({ ...GAME, task_entrypoint: 'LMSubmissionTasks', baseline_paths: ['baseline.py'], baseline_scores: [{ val_loss: 4 }] }, ['baseline.py', 'evaluate.py']);
+  const lm = convert({ ...GAME, task_entrypoint: 'LMSubmissionTasks', baseline_paths: ['baseline.py'], baseline_scores: [{ val_loss: 4 }] }, [
+    'baseline.py',
+    'evaluate.py',
+  ]);
   assert.deepEqual([lm.submission_kind, lm.metric.direction], ['workspace', 'min']);
   // One process needs no launcher, only the environment torchrun would give it; two GPUs get torchrun.
   assert.match(lm.evaluation_command, /^env RANK=0 .*WORLD_SIZE=1 .*python evaluate\.py$/);
   const mnli = TaskConfig.parse(YAML.parse(readFileSync(path.join(REPO_ROOT, 'tasks/naturalLanguageInferenceMNLI/task.yaml'), 'utf8')));
-  const lmOnTwoGpus = convert({ ...GAME, task_entrypoint: 'LMSubmissionTasks', baseline_paths: [] }, ['evaluate.py'], { ...mnli, resources: { ...mnli.resources, gpus: 2 } });
+  const lmOnTwoGpus = convert({ ...GAME, task_entrypoint: 'LMSubmissionTasks', baseline_paths: [] }, ['evaluate.py'], {
+    ...mnli,
+    resources: { ...mnli.resources, gpus: 2 },
+  });
   assert.match(lmOnTwoGpus.evaluation_command, /^python -m torch\.distributed\.run --standalone --nproc_per_node=2 evaluate\.py$/);
   // MLGym's default class when a file names none is CSVSubmissionTasks.
   const noEntrypoint: Record<string, unknown> = { ...GAME };

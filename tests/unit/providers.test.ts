@@ -63,8 +63,7 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
       MLGYM_MODEL_TIMEOUT_MS: '5000',
       ...extra,
     });
-    const call = (extra?: Record<string, string>, req = request(wire.model)) =>
-      createProvider(spec, env(extra)).complete(req);
+    const call = (extra?: Record<string, string>, req = request(wire.model)) => createProvider(spec, env(extra)).complete(req);
 
     describe(wire.provider, () => {
       void it('returns the reply text and the usage the server reported', async () => {
@@ -182,7 +181,10 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
         assert.equal(failure.type, FailureType.MissingApiKey);
         assert.equal(failure.nonRetryable, true);
         assert.match(failure.message, new RegExp(wire.keyEnv));
-        assert.throws(() => createProvider(spec, noKey), (err) => err instanceof ApplicationFailure);
+        assert.throws(
+          () => createProvider(spec, noKey),
+          (err) => err instanceof ApplicationFailure,
+        );
       });
     });
   }
@@ -273,9 +275,7 @@ describe('HTTP providers through the real SDKs against the fake server', () => {
       },
     });
     const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.anthropicBaseUrl };
-    const completion = await createProvider({ provider: 'anthropic', model: 'claude-opus-4-1' }, env).complete(
-      request('claude-opus-4-1'),
-    );
+    const completion = await createProvider({ provider: 'anthropic', model: 'claude-opus-4-1' }, env).complete(request('claude-opus-4-1'));
     assert.equal(completion.text, 'first second');
     assert.deepEqual(completion.usage, { inputTokens: 5, outputTokens: 6 });
   });
@@ -428,11 +428,16 @@ describe('model specs', () => {
   void it('names the bad value and the valid forms', () => {
     assert.throws(() => parseModelSpec('foo:bar'), {
       name: 'ModelSpecError',
-      message:
-        'unknown model provider "foo" in "foo:bar"; use openai:<model>, anthropic:<model> or replay:<trajectory file>',
+      message: 'unknown model provider "foo" in "foo:bar"; use openai:<model>, anthropic:<model> or replay:<trajectory file>',
     });
-    assert.throws(() => parseModelSpec('gpt-4o'), (err) => err instanceof ModelSpecError && /"gpt-4o" names no provider/.test(err.message));
-    assert.throws(() => parseModelSpec('anthropic:'), (err) => err instanceof ModelSpecError && /names no model/.test(err.message));
+    assert.throws(
+      () => parseModelSpec('gpt-4o'),
+      (err) => err instanceof ModelSpecError && /"gpt-4o" names no provider/.test(err.message),
+    );
+    assert.throws(
+      () => parseModelSpec('anthropic:'),
+      (err) => err instanceof ModelSpecError && /names no model/.test(err.message),
+    );
   });
 });
 

@@ -24,7 +24,16 @@ test('str.format: what Python refuses, and what MLGym cannot fill, is refused wh
 });
 
 test('str.splitlines and str.isspace as Python counts them', () => {
-  const lines: [text: string, count: number][] = [['a\nb\n', 2], ['', 0], ['\n', 1], ['a\r\nb', 2], ['a\rb\x0bc', 3], ['a\n\n', 2], ['x\x1cy', 2], ['one', 1]];
+  const lines: [text: string, count: number][] = [
+    ['a\nb\n', 2],
+    ['', 0],
+    ['\n', 1],
+    ['a\r\nb', 2],
+    ['a\rb\x0bc', 3],
+    ['a\n\n', 2],
+    ['x\x1cy', 2],
+    ['one', 1],
+  ];
   for (const [text, count] of lines) assert.equal(pyLineCount(text), count, JSON.stringify(text));
   assert.equal(pyIsBlank(' \x1c'), true);
   assert.equal(pyIsBlank('\xa0\u3000'), true);

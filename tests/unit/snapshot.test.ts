@@ -26,7 +26,9 @@ describe('diffManifest', () => {
   });
 
   test('only entries whose size, mtime or mode changed count; gone paths are deletions', () => {
-    const previous = [dir('src'), file('src/a.py', 3), file('b.txt', 1), file('c.txt', 5), file('d.sh', 2), { p: 'ln', t: 'l', l: 'b.txt' } as ScanEntry].map((e) => stored(e));
+    const previous = [dir('src'), file('src/a.py', 3), file('b.txt', 1), file('c.txt', 5), file('d.sh', 2), { p: 'ln', t: 'l', l: 'b.txt' } as ScanEntry].map(
+      (e) => stored(e),
+    );
     const current: ScanEntry[] = [
       dir('src'),
       file('src/a.py', 3), // same
@@ -36,8 +38,14 @@ describe('diffManifest', () => {
       { p: 'ln', t: 'l', l: 'e.txt' }, // retargeted
     ];
     const diff = diffManifest(previous, current);
-    assert.deepEqual(diff.changed.map((e) => e.p), ['b.txt', 'd.sh', 'e.txt', 'ln']);
-    assert.deepEqual(diff.unchanged.map((e) => e.p), ['src', 'src/a.py']);
+    assert.deepEqual(
+      diff.changed.map((e) => e.p),
+      ['b.txt', 'd.sh', 'e.txt', 'ln'],
+    );
+    assert.deepEqual(
+      diff.unchanged.map((e) => e.p),
+      ['src', 'src/a.py'],
+    );
     // Unchanged entries keep their stored blob.
     assert.equal((diff.unchanged[1] as { h?: string }).h, 'sha-src/a.py');
     assert.deepEqual(diff.deleted, ['c.txt']);
@@ -45,22 +53,49 @@ describe('diffManifest', () => {
 
   test('an unchanged workspace yields an empty diff', () => {
     const entries = [dir('x'), file('x/y', 1)];
-    const diff = diffManifest(entries.map((e) => stored(e)), entries);
+    const diff = diffManifest(
+      entries.map((e) => stored(e)),
+      entries,
+    );
     assert.equal(diff.changed.length + diff.deleted.length, 0);
   });
 });
 
 describe('restorePlan', () => {
   test('deletes what the snapshot lacks (deepest first), writes what differs, recreates dirs and links', () => {
-    const target: ManifestEntry[] = [dir('src'), stored(file('src/a.py', 3)), stored(file('keep.txt', 1)), { p: 'ln', t: 'l', l: 'keep.txt' }, dir('empty', 0o700)];
-    const current: ScanEntry[] = [dir('src'), file('src/a.py', 4, '2000'), file('keep.txt', 1), dir('new'), dir('new/deep'), file('new/deep/x', 1), file('extra.txt', 1)];
+    const target: ManifestEntry[] = [
+      dir('src'),
+      stored(file('src/a.py', 3)),
+      stored(file('keep.txt', 1)),
+      { p: 'ln', t: 'l', l: 'keep.txt' },
+      dir('empty', 0o700),
+    ];
+    const current: ScanEntry[] = [
+      dir('src'),
+      file('src/a.py', 4, '2000'),
+      file('keep.txt', 1),
+      dir('new'),
+      dir('new/deep'),
+      file('new/deep/x', 1),
+      file('extra.txt', 1),
+    ];
     const plan = restorePlan(target, current);
     assert.deepEqual(plan.delete, ['new/deep/x', 'new/deep', 'extra.txt', 'new']);
     assert.deepEqual(plan.mkdir, ['empty']);
     assert.deepEqual(plan.links, [{ p: 'ln', l: 'keep.txt' }]);
-    assert.deepEqual(plan.write.map((w) => w.p), ['src/a.py']);
+    assert.deepEqual(
+      plan.write.map((w) => w.p),
+      ['src/a.py'],
+    );
     assert.deepEqual(plan.files, [{ p: 'src/a.py', m: '1000', x: 0o644 }]);
-    assert.deepEqual(plan.dirs, [{ p: 'empty', x: 0o700 }, { p: 'src', x: 0o755 }], 'folders above written files get their modes back');
+    assert.deepEqual(
+      plan.dirs,
+      [
+        { p: 'empty', x: 0o700 },
+        { p: 'src', x: 0o755 },
+      ],
+      'folders above written files get their modes back',
+    );
     assert.deepEqual(plan.notRestorable, []);
   });
 
@@ -103,14 +138,20 @@ test('snapshot settings exclude the data folder and the evaluator copies; 0 MB t
 
 test('parseScan drops what the owner to skip holds, sockets and names that are not UTF-8', () => {
   const line = (type: string, uid: number, p: string, link = '') => `${type}\t3\t1700000000.5\t644\t${uid}\t${p}\0${link}\0`;
-  const output = line('d', 0, 'shared') + line('f', 0, 'evaluate.py') + line('f', 1000, 'shared/mine.py') + line('s', 1000, 'sock') + line('f', 1000, 'bad\uFFFDname') + line('l', 1000, 'ln', 'shared/mine.py');
+  const output =
+    line('d', 0, 'shared') +
+    line('f', 0, 'evaluate.py') +
+    line('f', 1000, 'shared/mine.py') +
+    line('s', 1000, 'sock') +
+    line('f', 1000, 'bad\uFFFDname') +
+    line('l', 1000, 'ln', 'shared/mine.py');
   const { entries, errors } = parseScan(output, 0);
   assert.deepEqual(entries, [
     { p: 'ln', t: 'l', l: 'shared/mine.py' },
     { p: 'shared/mine.py', t: 'f', s: 3, m: '1700000000500000000', x: 0o644 },
   ]);
   assert.equal(errors.length, 1);
-  assert.equal(parseScan(output).entries.length, 4, "without an owner to skip, the root-owned entries are kept");
+  assert.equal(parseScan(output).entries.length, 4, 'without an owner to skip, the root-owned entries are kept');
 });
 
 describe('listing (find) and restoring (tools/runner/mlgym-snapshot apply) a workspace', () => {
@@ -139,7 +180,10 @@ describe('listing (find) and restoring (tools/runner/mlgym-snapshot apply) a wor
     writeFileSync(path.join(root, 'data*'), 'not the data folder');
     const { entries, errors } = scan(root, ['data', 'evaluate.py']);
     assert.deepEqual(errors, []);
-    assert.deepEqual(entries.map((e) => e.p), ['data*', 'ln', 'odd [name]\twith tab', 'src', 'src/a.py']);
+    assert.deepEqual(
+      entries.map((e) => e.p),
+      ['data*', 'ln', 'odd [name]\twith tab', 'src', 'src/a.py'],
+    );
     const a = entries[4] as Extract<ScanEntry, { t: 'f' }>;
     assert.equal(a.s, 3);
     assert.equal(a.x, 0o600);
@@ -158,7 +202,11 @@ describe('listing (find) and restoring (tools/runner/mlgym-snapshot apply) a wor
     chmodSync(path.join(root, 'ro'), 0o555);
     utimesSync(path.join(root, 'src', 'a.py'), 1_000_000, 1_000_000);
     const target = scan(root).entries;
-    const contents = new Map([['src/a.py', 'v1'], ['notes.txt', 'keep'], ['ro/f', 'read-only dir']]);
+    const contents = new Map([
+      ['src/a.py', 'v1'],
+      ['notes.txt', 'keep'],
+      ['ro/f', 'read-only dir'],
+    ]);
 
     // What later steps did: edit, delete, add files and folders, replace a file by a folder.
     writeFileSync(path.join(root, 'src', 'a.py'), 'version two');
@@ -170,7 +218,10 @@ describe('listing (find) and restoring (tools/runner/mlgym-snapshot apply) a wor
     rmSync(path.join(root, 'notes.txt'));
     mkdirSync(path.join(root, 'notes.txt'));
 
-    const plan = restorePlan(target.map((e) => stored(e)), scan(root).entries);
+    const plan = restorePlan(
+      target.map((e) => stored(e)),
+      scan(root).entries,
+    );
     assert.deepEqual(apply(root, { delete: plan.delete, mkdir: plan.mkdir, links: plan.links }), []);
     for (const w of plan.write) writeFileSync(path.join(root, w.p), contents.get(w.p)!);
     assert.deepEqual(apply(root, { files: plan.files, dirs: plan.dirs }), []);
@@ -218,7 +269,14 @@ describe('rebuildProgress (what a resume carries)', () => {
         await put(store, keys.callRecord(step, a), { kind: a < s.formatErrors ? 'format_error' : 'action', usage: usage(100 * step), costUsd: 0.01 * step });
       }
       const formatErrors = Array.from({ length: s.formatErrors }, (_, a) => ({ replyKey: keys.reply(step, a), error: 'bad' }));
-      await put(store, keys.modelCall(step), { response: 'r', thought: 't', action: `action ${step}`, usage: usage(100 * step), costUsd: 0.01 * step, formatErrors });
+      await put(store, keys.modelCall(step), {
+        response: 'r',
+        thought: 't',
+        action: `action ${step}`,
+        usage: usage(100 * step),
+        costUsd: 0.01 * step,
+        formatErrors,
+      });
       await message(step, 'action');
       await put(store, keys.execRecord(step), { observation: 'o', execution_time: 0, state: {}, ...s.exec });
       await message(step, 'observation');
@@ -245,7 +303,10 @@ describe('rebuildProgress (what a resume carries)', () => {
     assert.equal(at4.transcriptLength, 10);
     assert.equal(at4.snapshotStep, 4);
     const at0 = await rebuildProgress(store, 'ep', 0);
-    assert.deepEqual({ step: at0.step, transcriptLength: at0.transcriptLength, modelCalls: at0.modelCalls, snapshotStep: at0.snapshotStep }, { step: 0, transcriptLength: 2, modelCalls: 0, snapshotStep: undefined });
+    assert.deepEqual(
+      { step: at0.step, transcriptLength: at0.transcriptLength, modelCalls: at0.modelCalls, snapshotStep: at0.snapshotStep },
+      { step: 0, transcriptLength: 2, modelCalls: 0, snapshotStep: undefined },
+    );
   });
 
   test('a step that was not completed is no resume point', async () => {

@@ -157,7 +157,10 @@ test('the carried table resumes as it was: running cells are watched, pending on
   assert.equal(carried.surveying, false);
   assert.deepEqual(carried.runningCellIds(), ['s--a--m--r1']);
   assert.deepEqual(carried.list(), records);
-  assert.deepEqual(carried.startNext(2).map((r) => r.id), ['s--b--m--r1']);
+  assert.deepEqual(
+    carried.startNext(2).map((r) => r.id),
+    ['s--b--m--r1'],
+  );
 });
 
 test('a sweep is done when every cell closed, or the budget left the rest unstarted', () => {

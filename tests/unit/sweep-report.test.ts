@@ -119,7 +119,10 @@ test('a profile is drawn as a step line from 0 to tau_max within the plot area',
 
 test('report input from a running sweep, plan tasks and artifact keys', () => {
   const fixture = reportFixture();
-  const input = reportInputOf({ sweepId: 's', tasks: fixture.tasks, models: fixture.models, status: { phase: 'running', counts: fixture.counts, cells: fixture.cells } }, 'now');
+  const input = reportInputOf(
+    { sweepId: 's', tasks: fixture.tasks, models: fixture.models, status: { phase: 'running', counts: fixture.counts, cells: fixture.cells } },
+    'now',
+  );
   assert.equal(input.outcome, 'in progress (running)');
   const tasks = reportTasksOf({ tasks: [{ id: 't', config: { name: 'T', metric: { name: 'M', direction: 'min' }, baseline_scores: [{ M: 1 }] } }] });
   assert.deepEqual(tasks, [{ id: 't', name: 'T', metric: { name: 'M', direction: 'min' }, baselineScores: [{ M: 1 }] }]);

@@ -11,7 +11,11 @@ const errors = (spec: unknown) => {
 };
 
 test('a minimal spec gets defaults; model strings and objects both parse', () => {
-  const spec = SweepSpec.parse({ name: 'demo', tasks: ['blotto'], models: ['openai:gpt-4o', { model: 'anthropic:claude-sonnet-4-5', temperature: 0.5, id: 'sonnet' }] });
+  const spec = SweepSpec.parse({
+    name: 'demo',
+    tasks: ['blotto'],
+    models: ['openai:gpt-4o', { model: 'anthropic:claude-sonnet-4-5', temperature: 0.5, id: 'sonnet' }],
+  });
   assert.equal(spec.runs, 1);
   assert.equal(spec.concurrency, 2);
   assert.equal(spec.runtime, 'docker');
@@ -38,7 +42,10 @@ test('errors name the field', () => {
 });
 
 test('two models with the same id are refused until one gets an explicit id', () => {
-  assert.match(errors({ name: 'n', tasks: ['t'], models: ['openai:gpt-4o', { model: 'openai:gpt-4o', temperature: 1 }] }), /^models\.1: models\.0 and models\.1 both have the id "openai-gpt-4o"/m);
+  assert.match(
+    errors({ name: 'n', tasks: ['t'], models: ['openai:gpt-4o', { model: 'openai:gpt-4o', temperature: 1 }] }),
+    /^models\.1: models\.0 and models\.1 both have the id "openai-gpt-4o"/m,
+  );
   assert.ok(SweepSpec.safeParse({ name: 'n', tasks: ['t'], models: ['openai:gpt-4o', { model: 'openai:gpt-4o', temperature: 1, id: 'gpt-4o-t1' }] }).success);
 });
 
@@ -48,14 +55,27 @@ test('cell and attempt ids derive from (sweep, task, model, run); cells are run-
   assert.equal(modelSlug('replay:/tmp/runs/best.traj'), 'replay-best');
   const cells = planCells({ name: 's', tasks: [{ id: 'a' }, { id: 'b' }] as never, models: [{ key: 'm1' }, { key: 'm2' }] as never, runs: 2 });
   assert.equal(cells.length, 8);
-  assert.deepEqual(cells.slice(0, 4).map((c) => c.id), ['s--a--m1--r1', 's--a--m2--r1', 's--b--m1--r1', 's--b--m2--r1']);
+  assert.deepEqual(
+    cells.slice(0, 4).map((c) => c.id),
+    ['s--a--m1--r1', 's--a--m2--r1', 's--b--m1--r1', 's--b--m2--r1'],
+  );
   assert.equal(cells[4].run, 2);
   assert.equal(attemptId('s--a--m1--r1', 1), 's--a--m1--r1');
   assert.equal(attemptId('s--a--m1--r1', 3), 's--a--m1--r1--a3');
 });
 
 test('costs add closed attempts and the running attempt, per model and per task', () => {
-  const record = (over: Partial<CellRecord>): CellRecord => ({ id: 'x', task: 't', model: 'm', run: 1, state: 'completed', attempt: 1, closedCostUsd: 0, liveCostUsd: 0, ...over });
+  const record = (over: Partial<CellRecord>): CellRecord => ({
+    id: 'x',
+    task: 't',
+    model: 'm',
+    run: 1,
+    state: 'completed',
+    attempt: 1,
+    closedCostUsd: 0,
+    liveCostUsd: 0,
+    ...over,
+  });
   const records = [
     record({ closedCostUsd: 1 }),
     record({ model: 'n', state: 'running', closedCostUsd: 0.5, liveCostUsd: 0.25 }),
@@ -67,7 +87,10 @@ test('costs add closed attempts and the running attempt, per model and per task'
   assert.deepEqual(totals.byTask, { t: 1.75, u: 0.1 });
   const counts = countCells(records);
   assert.deepEqual(counts, { total: 3, pending: 0, running: 1, completed: 1, failed: 1 });
-  assert.match(progressLine({ counts, costUsd: 1.85, phase: 'running', cells: [], budget: { limitUsd: 2, spentUsd: 1.85, exhausted: false, notStarted: 0 } }), /^2\/3 done \(1 completed, 1 failed\), 1 running, 0 pending, spent \$1\.8500 of \$2\.00 budget$/);
+  assert.match(
+    progressLine({ counts, costUsd: 1.85, phase: 'running', cells: [], budget: { limitUsd: 2, spentUsd: 1.85, exhausted: false, notStarted: 0 } }),
+    /^2\/3 done \(1 completed, 1 failed\), 1 running, 0 pending, spent \$1\.8500 of \$2\.00 budget$/,
+  );
 });
 
 test('agent_config names an MLGym agent YAML (loaded relative to the spec by `sweep start`)', () => {

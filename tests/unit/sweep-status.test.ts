@@ -65,14 +65,23 @@ test('the status snapshot: phase, counts, spend by model and task, budget, cells
 test('budget exhaustion stops new starts and the status says why', () => {
   const { cells, started } = runningSweep();
   const budget = new SweepBudgetGate();
-  cells.close({ cellId: started[0].id, episodeId: started[0].id, state: 'completed', costUsd: 0.6, outcome: { exitStatus: 'submitted', costUsd: 0.6, steps: 2 } });
+  cells.close({
+    cellId: started[0].id,
+    episodeId: started[0].id,
+    state: 'completed',
+    costUsd: 0.6,
+    outcome: { exitStatus: 'submitted', costUsd: 0.6, steps: 2 },
+  });
   cells.setLiveCosts({ [started[1].id]: 0.4 });
   assert.equal(cells.canStart(plan.concurrency), true, 'a slot is free and cells wait');
   assert.equal(budget.admits(plan.budgetUsd, cells.costs().total), false, 'finished plus running spend reached the budget');
   const status = sweepStatus(plan, cells, { ...self, budgetExhausted: budget.isExhausted(plan.budgetUsd) });
   assert.equal(status.phase, 'budget_exhausted');
   assert.equal(status.budget.notStarted, 2);
-  assert.match(status.budget.message ?? '', /^budget of \$1\.00 reached \(\$1\.0000 spent by finished and running episodes\): no new episode starts; 2 cell\(s\) not started$/);
+  assert.match(
+    status.budget.message ?? '',
+    /^budget of \$1\.00 reached \(\$1\.0000 spent by finished and running episodes\): no new episode starts; 2 cell\(s\) not started$/,
+  );
 
   cells.close({ cellId: started[1].id, episodeId: started[1].id, state: 'failed', costUsd: 0.4, error: 'boom' });
   assert.equal(cells.allDone(true), true);

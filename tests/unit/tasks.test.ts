@@ -57,7 +57,10 @@ function run(command: string, cwd: string): Promise<RunResult> {
 
 /** The metrics as the harness reads them: the last JSON object printed on stdout. */
 function lastJsonObject(stdout: string): Record<string, unknown> | undefined {
-  const lines = stdout.split('\n').map((line) => line.trim()).reverse();
+  const lines = stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .reverse();
   for (const line of lines) {
     if (!line.startsWith('{')) continue;
     try {

@@ -72,34 +72,60 @@ function numberedMatches(term: string, file: string, count: number): string {
 
 const TABLE: Session[] = [
   {
-    behaviour: "open: usage, missing file, directory, image, a short file whole, a line number and its warnings",
+    behaviour: 'open: usage, missing file, directory, image, a short file whole, a line number and its warnings',
     setup: `seq -f 'l%g' 1 5 > s.txt; mkdir sub; printf 'a\\nb' > nonl.txt; printf '\\x89PNG\\r\\n\\x1a\\n\\0\\0\\0\\rIHDR\\0\\0\\0\\1\\0\\0\\0\\1\\10\\6\\0\\0\\0\\x1f\\x15\\xc4\\x89' > img.png`,
     steps: [
-      { input: `state`, mlgym: `{"open_file": "n/a", "working_dir": "{work}"}
-` },
-      { input: `open`, mlgym: `Usage: open "<file>"
-` },
-      { input: `open missing.txt`, mlgym: `File missing.txt not found
-` },
-      { input: `open sub`, mlgym: `Error: sub is a directory. You can only open files. Use cd or ls to navigate directories.
-` },
-      { input: `open img.png`, mlgym: `Error: img.png is an image file. Current environment does not support image viewing.
-` },
-      { input: `open nonl.txt`, mlgym: `[File: {work}/nonl.txt (2 lines total)]
+      {
+        input: `state`,
+        mlgym: `{"open_file": "n/a", "working_dir": "{work}"}
+`,
+      },
+      {
+        input: `open`,
+        mlgym: `Usage: open "<file>"
+`,
+      },
+      {
+        input: `open missing.txt`,
+        mlgym: `File missing.txt not found
+`,
+      },
+      {
+        input: `open sub`,
+        mlgym: `Error: sub is a directory. You can only open files. Use cd or ls to navigate directories.
+`,
+      },
+      {
+        input: `open img.png`,
+        mlgym: `Error: img.png is an image file. Current environment does not support image viewing.
+`,
+      },
+      {
+        input: `open nonl.txt`,
+        mlgym: `[File: {work}/nonl.txt (2 lines total)]
 1:a
 2:b
-` },
-      { input: `open s.txt 3`, mlgym: `[File: {work}/s.txt (5 lines total)]
+`,
+      },
+      {
+        input: `open s.txt 3`,
+        mlgym: `[File: {work}/s.txt (5 lines total)]
 1:l1
 2:l2
 3:l3
 4:l4
 5:l5
-` },
-      { input: `open s.txt abc`, mlgym: `Usage: open "<file>" [<line_number>]
+`,
+      },
+      {
+        input: `open s.txt abc`,
+        mlgym: `Usage: open "<file>" [<line_number>]
 Error: <line_number> must be a number
-` },
-      { input: `open s.txt 99`, mlgym: `Warning: <line_number> (99) is greater than the number of lines in the file (5)
+`,
+      },
+      {
+        input: `open s.txt 99`,
+        mlgym: `Warning: <line_number> (99) is greater than the number of lines in the file (5)
 Warning: Setting <line_number> to 5
 [File: {work}/s.txt (5 lines total)]
 1:l1
@@ -107,8 +133,11 @@ Warning: Setting <line_number> to 5
 3:l3
 4:l4
 5:l5
-` },
-      { input: `open s.txt 0`, mlgym: `Warning: <line_number> (0) is less than 1
+`,
+      },
+      {
+        input: `open s.txt 0`,
+        mlgym: `Warning: <line_number> (0) is less than 1
 Warning: Setting <line_number> to 1
 [File: {work}/s.txt (5 lines total)]
 1:l1
@@ -116,20 +145,31 @@ Warning: Setting <line_number> to 1
 3:l3
 4:l4
 5:l5
-` },
-      { input: `state`, mlgym: `{"open_file": "{work}/s.txt", "working_dir": "{work}"}
-` },
+`,
+      },
+      {
+        input: `state`,
+        mlgym: `{"open_file": "{work}/s.txt", "working_dir": "{work}"}
+`,
+      },
     ],
   },
   {
-    behaviour: "the 1000-line window: open, a line number over 20000 characters, goto a sixth from the top, scroll by WINDOW - OVERLAP, the warning from the third scroll in a row",
+    behaviour:
+      'the 1000-line window: open, a line number over 20000 characters, goto a sixth from the top, scroll by WINDOW - OVERLAP, the warning from the third scroll in a row',
     setup: `seq -f 'line %g' 1 2500 > big.txt`,
     steps: [
-      { input: `open big.txt 1200`, mlgym: `The file is larger than 20000 characters, please use 'head -n NUM_LINES' to open it
-` },
+      {
+        input: `open big.txt 1200`,
+        mlgym: `The file is larger than 20000 characters, please use 'head -n NUM_LINES' to open it
+`,
+      },
       { input: `open big.txt`, mlgym: view('big.txt', 2500, 1, 1000) },
-      { input: `goto 3000`, mlgym: `Error: <line> must be less than or equal to 2500
-` },
+      {
+        input: `goto 3000`,
+        mlgym: `Error: <line> must be less than or equal to 2500
+`,
+      },
       { input: `goto 1500`, mlgym: view('big.txt', 2500, 1335, 2334) },
       { input: `scroll_down`, mlgym: view('big.txt', 2500, 1501, 2500) },
       { input: `scroll_up`, mlgym: view('big.txt', 2500, 503, 1502) },
@@ -140,14 +180,20 @@ Warning: Setting <line_number> to 1
     ],
   },
   {
-    behaviour: "WINDOW=10: goto/open placement, clamping at both ends of the file, scrolling",
+    behaviour: 'WINDOW=10: goto/open placement, clamping at both ends of the file, scrolling',
     setup: `seq -f 'l%g' 1 20 > s.txt`,
     window: 10,
     steps: [
-      { input: `goto 3`, mlgym: `No file open. Use the open command first.
-` },
-      { input: `scroll_down`, mlgym: `No file open. Use the open command first.
-` },
+      {
+        input: `goto 3`,
+        mlgym: `No file open. Use the open command first.
+`,
+      },
+      {
+        input: `scroll_down`,
+        mlgym: `No file open. Use the open command first.
+`,
+      },
       { input: `open s.txt`, mlgym: view('s.txt', 20, 1, 10, { prefix: 'l' }) },
       { input: `goto 9`, mlgym: view('s.txt', 20, 9, 18, { prefix: 'l' }) },
       { input: `goto 2`, mlgym: view('s.txt', 20, 2, 11, { prefix: 'l' }) },
@@ -165,57 +211,99 @@ Warning: Setting <line_number> to 1
     window: 7,
     steps: [
       { input: `open s.txt`, mlgym: view('s.txt', 20, 1, 7, { prefix: 'l' }) },
-      { input: `echo $CURRENT_LINE`, mlgym: `3.5
-` },
+      {
+        input: `echo $CURRENT_LINE`,
+        mlgym: `3.5
+`,
+      },
       { input: `scroll_down`, mlgym: view('s.txt', 20, 6, 12, { prefix: 'l' }) },
-      { input: `echo $CURRENT_LINE`, mlgym: `8.5
-` },
+      {
+        input: `echo $CURRENT_LINE`,
+        mlgym: `8.5
+`,
+      },
       { input: `goto 9`, mlgym: view('s.txt', 20, 8, 14, { prefix: 'l' }) },
-      { input: `echo $CURRENT_LINE`, mlgym: `11
-` },
+      {
+        input: `echo $CURRENT_LINE`,
+        mlgym: `11
+`,
+      },
     ],
   },
   {
-    behaviour: "create a new file, an existing one, a directory; state; validate and submit markers",
+    behaviour: 'create a new file, an existing one, a directory; state; validate and submit markers',
     setup: `mkdir sub`,
     steps: [
-      { input: `create`, mlgym: `Usage: create <filename>
-` },
-      { input: `create new.py`, mlgym: `[File: {work}/new.py (1 lines total)]
+      {
+        input: `create`,
+        mlgym: `Usage: create <filename>
+`,
+      },
+      {
+        input: `create new.py`,
+        mlgym: `[File: {work}/new.py (1 lines total)]
 1:
-` },
-      { input: `state`, mlgym: `{"open_file": "{work}/new.py", "working_dir": "{work}"}
-` },
-      { input: `cat -A new.py`, mlgym: `$
-` },
-      { input: `create new.py`, mlgym: `Error: File 'new.py' already exists.
+`,
+      },
+      {
+        input: `state`,
+        mlgym: `{"open_file": "{work}/new.py", "working_dir": "{work}"}
+`,
+      },
+      {
+        input: `cat -A new.py`,
+        mlgym: `$
+`,
+      },
+      {
+        input: `create new.py`,
+        mlgym: `Error: File 'new.py' already exists.
 [File: {work}/new.py (1 lines total)]
 1:
-` },
-      { input: `create sub`, mlgym: `Error: File 'sub' already exists.
+`,
+      },
+      {
+        input: `create sub`,
+        mlgym: `Error: File 'sub' already exists.
 Error: sub is a directory. You can only open files. Use cd or ls to navigate directories.
-` },
-      { input: `cd sub && state`, mlgym: `{"open_file": "{work}/new.py", "working_dir": "{work}/sub"}
-` },
-      { input: `validate`, mlgym: `<<VALIDATION||
+`,
+      },
+      {
+        input: `cd sub && state`,
+        mlgym: `{"open_file": "{work}/new.py", "working_dir": "{work}/sub"}
+`,
+      },
+      {
+        input: `validate`,
+        mlgym: `<<VALIDATION||
 validating file
 ||VALIDATION>>
-` },
-      { input: `submit`, mlgym: `<<SUBMISSION||
+`,
+      },
+      {
+        input: `submit`,
+        mlgym: `<<SUBMISSION||
 submitting file
 ||SUBMISSION>>
-` },
+`,
+      },
     ],
   },
   {
-    behaviour: "edit ranges as bash array slicing: in range, end past EOF, start past EOF, end before start, delete, malformed ranges; the backup file next to the file",
+    behaviour:
+      'edit ranges as bash array slicing: in range, end past EOF, start past EOF, end before start, delete, malformed ranges; the backup file next to the file',
     setup: `printf '1\\n2\\n3\\n4\\n5\\n6\\n7\\n8\\n' > a.txt; echo precious > backup_a.txt`,
     steps: [
-      { input: `edit 1:1
+      {
+        input: `edit 1:1
 x
-end_of_edit`, mlgym: `No file open. Use the \`open\` command first.
-` },
-      { input: `open a.txt`, mlgym: `[File: {work}/a.txt (8 lines total)]
+end_of_edit`,
+        mlgym: `No file open. Use the \`open\` command first.
+`,
+      },
+      {
+        input: `open a.txt`,
+        mlgym: `[File: {work}/a.txt (8 lines total)]
 1:1
 2:2
 3:3
@@ -224,12 +312,15 @@ end_of_edit`, mlgym: `No file open. Use the \`open\` command first.
 6:6
 7:7
 8:8
-` },
-      { input: `edit 2:3
+`,
+      },
+      {
+        input: `edit 2:3
 B
 C
 C2
-end_of_edit`, mlgym: `[File: {work}/a.txt (9 lines total)]
+end_of_edit`,
+        mlgym: `[File: {work}/a.txt (9 lines total)]
 1:1
 2:B
 3:C
@@ -240,20 +331,26 @@ end_of_edit`, mlgym: `[File: {work}/a.txt (9 lines total)]
 8:7
 9:8
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `edit 5:99
+`,
+      },
+      {
+        input: `edit 5:99
 tail
-end_of_edit`, mlgym: `[File: {work}/a.txt (5 lines total)]
+end_of_edit`,
+        mlgym: `[File: {work}/a.txt (5 lines total)]
 1:1
 2:B
 3:C
 4:C2
 5:tail
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `edit 9:9
+`,
+      },
+      {
+        input: `edit 9:9
 appended
-end_of_edit`, mlgym: `[File: {work}/a.txt (6 lines total)]
+end_of_edit`,
+        mlgym: `[File: {work}/a.txt (6 lines total)]
 1:1
 2:B
 3:C
@@ -261,10 +358,13 @@ end_of_edit`, mlgym: `[File: {work}/a.txt (6 lines total)]
 5:tail
 6:appended
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `edit 3:2
+`,
+      },
+      {
+        input: `edit 3:2
 dup
-end_of_edit`, mlgym: `[File: {work}/a.txt (7 lines total)]
+end_of_edit`,
+        mlgym: `[File: {work}/a.txt (7 lines total)]
 1:1
 2:B
 3:dup
@@ -273,9 +373,12 @@ end_of_edit`, mlgym: `[File: {work}/a.txt (7 lines total)]
 6:tail
 7:appended
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `edit 2:2
-end_of_edit`, mlgym: `[File: {work}/a.txt (6 lines total)]
+`,
+      },
+      {
+        input: `edit 2:2
+end_of_edit`,
+        mlgym: `[File: {work}/a.txt (6 lines total)]
 1:1
 2:dup
 3:C
@@ -283,60 +386,91 @@ end_of_edit`, mlgym: `[File: {work}/a.txt (6 lines total)]
 5:tail
 6:appended
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `edit 
+`,
+      },
+      {
+        input: `edit 
 x
-end_of_edit`, mlgym: `Usage: edit <start_line>:<end_line>
-` },
-      { input: `edit 5
+end_of_edit`,
+        mlgym: `Usage: edit <start_line>:<end_line>
+`,
+      },
+      {
+        input: `edit 5
 x
-end_of_edit`, mlgym: `Usage: edit <start_line>:<end_line>
-` },
-      { input: `edit a:3
+end_of_edit`,
+        mlgym: `Usage: edit <start_line>:<end_line>
+`,
+      },
+      {
+        input: `edit a:3
 x
-end_of_edit`, mlgym: `Usage: edit <start_line>:<end_line>
+end_of_edit`,
+        mlgym: `Usage: edit <start_line>:<end_line>
 Error: start_line must be a number
-` },
-      { input: `edit 3:b
+`,
+      },
+      {
+        input: `edit 3:b
 x
-end_of_edit`, mlgym: `Usage: edit <start_line>:<end_line>
+end_of_edit`,
+        mlgym: `Usage: edit <start_line>:<end_line>
 Error: end_line must be a number
-` },
-      { input: `edit "a.txt" 7:25
+`,
+      },
+      {
+        input: `edit "a.txt" 7:25
 zzz
-end_of_edit`, mlgym: `Usage: edit <start_line>:<end_line>
-` },
-      { input: `edit 1:2:3
+end_of_edit`,
+        mlgym: `Usage: edit <start_line>:<end_line>
+`,
+      },
+      {
+        input: `edit 1:2:3
 q
-end_of_edit`, mlgym: `[File: {work}/a.txt (5 lines total)]
+end_of_edit`,
+        mlgym: `[File: {work}/a.txt (5 lines total)]
 1:q
 2:C
 3:C2
 4:tail
 5:appended
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `edit 1:99
-end_of_edit`, mlgym: `[File: {work}/a.txt (1 lines total)]
+`,
+      },
+      {
+        input: `edit 1:99
+end_of_edit`,
+        mlgym: `[File: {work}/a.txt (1 lines total)]
 1:
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `cat -A a.txt; ls`, mlgym: `$
+`,
+      },
+      {
+        input: `cat -A a.txt; ls`,
+        mlgym: `$
 a.txt
-` },
+`,
+      },
     ],
   },
   {
-    behaviour: "the flake8 gate: new errors block with MLGym's report, pre-existing errors shifted by the edit do not, an error inside the edited span does, non-Python files are not linted",
+    behaviour:
+      "the flake8 gate: new errors block with MLGym's report, pre-existing errors shifted by the edit do not, an error inside the edited span does, non-Python files are not linted",
     setup: `printf 'def f(x):\\n    return x\\n' > m.py; printf 'a = missing\\nb = 1\\nc = also_missing\\n' > pre.py`,
     steps: [
-      { input: `open m.py`, mlgym: `[File: {work}/m.py (2 lines total)]
+      {
+        input: `open m.py`,
+        mlgym: `[File: {work}/m.py (2 lines total)]
 1:def f(x):
 2:    return x
-` },
-      { input: `edit 2:2
+`,
+      },
+      {
+        input: `edit 2:2
     return undefined_thing
-end_of_edit`, mlgym: `Your proposed edit has introduced new syntax error(s). Please read this error message carefully and then retry editing the file.
+end_of_edit`,
+        mlgym: `Your proposed edit has introduced new syntax error(s). Please read this error message carefully and then retry editing the file.
 
 ERRORS:
 - F821 undefined name 'undefined_thing'
@@ -357,13 +491,19 @@ This is the original code before your edit
 Your changes have NOT been applied. Please fix your edit command and try again.
 You either need to 1) Specify the correct start/end line arguments or 2) Correct your edit code.
 DO NOT re-run the same failed edit command. Running it again will lead to the same error.
-` },
-      { input: `cat m.py`, mlgym: `def f(x):
+`,
+      },
+      {
+        input: `cat m.py`,
+        mlgym: `def f(x):
     return x
-` },
-      { input: `edit 3:3
+`,
+      },
+      {
+        input: `edit 3:3
   bad_indent = 1
-end_of_edit`, mlgym: `Your proposed edit has introduced new syntax error(s). Please read this error message carefully and then retry editing the file.
+end_of_edit`,
+        mlgym: `Your proposed edit has introduced new syntax error(s). Please read this error message carefully and then retry editing the file.
 
 ERRORS:
 - E999 IndentationError: unindent does not match any outer indentation level
@@ -385,25 +525,34 @@ This is the original code before your edit
 Your changes have NOT been applied. Please fix your edit command and try again.
 You either need to 1) Specify the correct start/end line arguments or 2) Correct your edit code.
 DO NOT re-run the same failed edit command. Running it again will lead to the same error.
-` },
-      { input: `open pre.py`, mlgym: `[File: {work}/pre.py (3 lines total)]
+`,
+      },
+      {
+        input: `open pre.py`,
+        mlgym: `[File: {work}/pre.py (3 lines total)]
 1:a = missing
 2:b = 1
 3:c = also_missing
-` },
-      { input: `edit 1:1
+`,
+      },
+      {
+        input: `edit 1:1
 import os
 import sys
-end_of_edit`, mlgym: `[File: {work}/pre.py (4 lines total)]
+end_of_edit`,
+        mlgym: `[File: {work}/pre.py (4 lines total)]
 1:import os
 2:import sys
 3:b = 1
 4:c = also_missing
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `edit 2:2
+`,
+      },
+      {
+        input: `edit 2:2
 a = still_missing
-end_of_edit`, mlgym: `Your proposed edit has introduced new syntax error(s). Please read this error message carefully and then retry editing the file.
+end_of_edit`,
+        mlgym: `Your proposed edit has introduced new syntax error(s). Please read this error message carefully and then retry editing the file.
 
 ERRORS:
 - F821 undefined name 'still_missing'
@@ -428,10 +577,13 @@ This is the original code before your edit
 Your changes have NOT been applied. Please fix your edit command and try again.
 You either need to 1) Specify the correct start/end line arguments or 2) Correct your edit code.
 DO NOT re-run the same failed edit command. Running it again will lead to the same error.
-` },
-      { input: `edit 4:4
+`,
+      },
+      {
+        input: `edit 4:4
 c = also_missing  # still undefined
-end_of_edit`, mlgym: `Your proposed edit has introduced new syntax error(s). Please read this error message carefully and then retry editing the file.
+end_of_edit`,
+        mlgym: `Your proposed edit has introduced new syntax error(s). Please read this error message carefully and then retry editing the file.
 
 ERRORS:
 - F821 undefined name 'also_missing'
@@ -456,86 +608,125 @@ This is the original code before your edit
 Your changes have NOT been applied. Please fix your edit command and try again.
 You either need to 1) Specify the correct start/end line arguments or 2) Correct your edit code.
 DO NOT re-run the same failed edit command. Running it again will lead to the same error.
-` },
-      { input: `cat pre.py`, mlgym: `import os
+`,
+      },
+      {
+        input: `cat pre.py`,
+        mlgym: `import os
 import sys
 b = 1
 c = also_missing
-` },
-      { input: `create notes.txt`, mlgym: `[File: {work}/notes.txt (1 lines total)]
+`,
+      },
+      {
+        input: `create notes.txt`,
+        mlgym: `[File: {work}/notes.txt (1 lines total)]
 1:
-` },
-      { input: `edit 1:1
+`,
+      },
+      {
+        input: `edit 1:1
 def broken(:
-end_of_edit`, mlgym: `[File: {work}/notes.txt (1 lines total)]
+end_of_edit`,
+        mlgym: `[File: {work}/notes.txt (1 lines total)]
 1:def broken(:
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
+`,
+      },
     ],
   },
   {
-    behaviour: "insert at the top, in the middle, past EOF; its lint gate (MLGym does not shift old errors for an insert)",
+    behaviour: 'insert at the top, in the middle, past EOF; its lint gate (MLGym does not shift old errors for an insert)',
     setup: `printf 'a\\nb\\n' > t.txt; printf 'a = missing\\nb = 1\\nc = also_missing\\n' > pre.py`,
     steps: [
-      { input: `insert 0
+      {
+        input: `insert 0
 x
-end_of_insert`, mlgym: `No file open. Use the \`open\` command first.
-` },
-      { input: `open t.txt`, mlgym: `[File: {work}/t.txt (2 lines total)]
+end_of_insert`,
+        mlgym: `No file open. Use the \`open\` command first.
+`,
+      },
+      {
+        input: `open t.txt`,
+        mlgym: `[File: {work}/t.txt (2 lines total)]
 1:a
 2:b
-` },
-      { input: `insert 0
+`,
+      },
+      {
+        input: `insert 0
 top
-end_of_insert`, mlgym: `[File: {work}/t.txt (3 lines total)]
+end_of_insert`,
+        mlgym: `[File: {work}/t.txt (3 lines total)]
 1:top
 2:a
 3:b
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `insert 2
+`,
+      },
+      {
+        input: `insert 2
 middle
-end_of_insert`, mlgym: `[File: {work}/t.txt (4 lines total)]
+end_of_insert`,
+        mlgym: `[File: {work}/t.txt (4 lines total)]
 1:top
 2:a
 3:middle
 4:b
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `insert 99
+`,
+      },
+      {
+        input: `insert 99
 end
-end_of_insert`, mlgym: `[File: {work}/t.txt (5 lines total)]
+end_of_insert`,
+        mlgym: `[File: {work}/t.txt (5 lines total)]
 1:top
 2:a
 3:middle
 4:b
 5:end
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `insert`, mlgym: `Usage: insert <line_number>
-` },
-      { input: `insert x
+`,
+      },
+      {
+        input: `insert`,
+        mlgym: `Usage: insert <line_number>
+`,
+      },
+      {
+        input: `insert x
 y
-end_of_insert`, mlgym: `Usage: insert <line_number>
+end_of_insert`,
+        mlgym: `Usage: insert <line_number>
 Error: line_number must be a number
-` },
-      { input: `open pre.py`, mlgym: `[File: {work}/pre.py (3 lines total)]
+`,
+      },
+      {
+        input: `open pre.py`,
+        mlgym: `[File: {work}/pre.py (3 lines total)]
 1:a = missing
 2:b = 1
 3:c = also_missing
-` },
-      { input: `insert 3
+`,
+      },
+      {
+        input: `insert 3
 z = 3
-end_of_insert`, mlgym: `[File: {work}/pre.py (4 lines total)]
+end_of_insert`,
+        mlgym: `[File: {work}/pre.py (4 lines total)]
 1:a = missing
 2:b = 1
 3:c = also_missing
 4:z = 3
 File updated. Please review the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again if necessary.
-` },
-      { input: `insert 0
+`,
+      },
+      {
+        input: `insert 0
 import json
-end_of_insert`, mlgym: `Your proposed insertion has introduced new syntax error(s). Please read this error message carefully and then retry inserting into the file.
+end_of_insert`,
+        mlgym: `Your proposed insertion has introduced new syntax error(s). Please read this error message carefully and then retry inserting into the file.
 
 ERRORS:
 - F821 undefined name 'missing'
@@ -562,10 +753,13 @@ This is the original code before your insertion
 Your changes have NOT been applied. Please fix your insert command and try again.
 You either need to 1) Specify the correct line number argument or 2) Correct your insertion code.
 DO NOT re-run the same failed insert command. Running it again will lead to the same error.
-` },
-      { input: `insert 1
+`,
+      },
+      {
+        input: `insert 1
 print(undefined_y)
-end_of_insert`, mlgym: `Your proposed insertion has introduced new syntax error(s). Please read this error message carefully and then retry inserting into the file.
+end_of_insert`,
+        mlgym: `Your proposed insertion has introduced new syntax error(s). Please read this error message carefully and then retry inserting into the file.
 
 ERRORS:
 - F821 undefined name 'undefined_y'
@@ -592,41 +786,63 @@ This is the original code before your insertion
 Your changes have NOT been applied. Please fix your insert command and try again.
 You either need to 1) Specify the correct line number argument or 2) Correct your insertion code.
 DO NOT re-run the same failed insert command. Running it again will lead to the same error.
-` },
+`,
+      },
     ],
   },
   {
-    behaviour: "read-only file and read-only folder (no room for the backup file)",
+    behaviour: 'read-only file and read-only folder (no room for the backup file)',
     setup: `echo keep > ro.txt; chmod 444 ro.txt; mkdir rodir; echo hi > rodir/f.txt; chmod 555 rodir`,
     unprivileged: true,
     steps: [
-      { input: `open ro.txt`, mlgym: `[File: {work}/ro.txt (1 lines total)]
+      {
+        input: `open ro.txt`,
+        mlgym: `[File: {work}/ro.txt (1 lines total)]
 1:keep
-` },
-      { input: `edit 1:1
+`,
+      },
+      {
+        input: `edit 1:1
 no
-end_of_edit`, mlgym: `Error: You cannot edit read-only file {work}/ro.txt
-` },
-      { input: `insert 0
+end_of_edit`,
+        mlgym: `Error: You cannot edit read-only file {work}/ro.txt
+`,
+      },
+      {
+        input: `insert 0
 no
-end_of_insert`, mlgym: `Error: You cannot edit read-only file {work}/ro.txt
-` },
-      { input: `cat ro.txt`, mlgym: `keep
-` },
-      { input: `open rodir/f.txt`, mlgym: `[File: {work}/rodir/f.txt (1 lines total)]
+end_of_insert`,
+        mlgym: `Error: You cannot edit read-only file {work}/ro.txt
+`,
+      },
+      {
+        input: `cat ro.txt`,
+        mlgym: `keep
+`,
+      },
+      {
+        input: `open rodir/f.txt`,
+        mlgym: `[File: {work}/rodir/f.txt (1 lines total)]
 1:hi
-` },
-      { input: `edit 1:1
+`,
+      },
+      {
+        input: `edit 1:1
 no
-end_of_edit`, mlgym: `Error: You cannot edit read-only file {work}/rodir/f.txt
-` },
-      { input: `cat rodir/f.txt; ls rodir`, mlgym: `hi
+end_of_edit`,
+        mlgym: `Error: You cannot edit read-only file {work}/rodir/f.txt
+`,
+      },
+      {
+        input: `cat rodir/f.txt; ls rodir`,
+        mlgym: `hi
 f.txt
-` },
+`,
+      },
     ],
   },
   {
-    behaviour: "search_dir: grep basic regex, hidden and binary files skipped, more than 100 files refused, bytes matched in the C locale",
+    behaviour: 'search_dir: grep basic regex, hidden and binary files skipped, more than 100 files refused, bytes matched in the C locale',
     setup: `mkdir -p src many .hid
 printf 'def foo(a):\\n    return a\\n\\ndef bar(b):\\n    return b\\n' > src/one.py
 printf 'x+y\\nxxy\\nabc\\na.c\\ndef baz():\\n  pass\\n' > src/two.py
@@ -638,49 +854,88 @@ printf 'caf\\xe9 one\\n' > latin1.txt
 for i in $(seq 1 120); do echo common > many/f$i.txt; done
 seq -f 'line %g' 1 150 > big.txt`,
     steps: [
-      { input: `search_dir`, mlgym: `Usage: search_dir <search_term> [<dir>]
-` },
-      { input: `search_dir a b c`, mlgym: `Usage: search_dir <search_term> [<dir>]
-` },
-      { input: `search_dir foo nodir`, mlgym: `Directory nodir not found
-` },
-      { input: `search_dir 'def [a-z]*('`, mlgym: `Found 3 matches for "def [a-z]*(" in {work}:
+      {
+        input: `search_dir`,
+        mlgym: `Usage: search_dir <search_term> [<dir>]
+`,
+      },
+      {
+        input: `search_dir a b c`,
+        mlgym: `Usage: search_dir <search_term> [<dir>]
+`,
+      },
+      {
+        input: `search_dir foo nodir`,
+        mlgym: `Directory nodir not found
+`,
+      },
+      {
+        input: `search_dir 'def [a-z]*('`,
+        mlgym: `Found 3 matches for "def [a-z]*(" in {work}:
 {work}/src/one.py (2 matches)
 {work}/src/two.py (1 matches)
 End of matches for "def [a-z]*(" in {work}
-` },
-      { input: `search_dir 'def [a-z]*(' src`, mlgym: `Found 3 matches for "def [a-z]*(" in {work}/src:
+`,
+      },
+      {
+        input: `search_dir 'def [a-z]*(' src`,
+        mlgym: `Found 3 matches for "def [a-z]*(" in {work}/src:
 {work}/src/one.py (2 matches)
 {work}/src/two.py (1 matches)
 End of matches for "def [a-z]*(" in {work}/src
-` },
-      { input: `search_dir 'x\\+y'`, mlgym: `Found 1 matches for "x\\+y" in {work}:
+`,
+      },
+      {
+        input: `search_dir 'x\\+y'`,
+        mlgym: `Found 1 matches for "x\\+y" in {work}:
 {work}/src/two.py (1 matches)
 End of matches for "x\\+y" in {work}
-` },
-      { input: `search_dir 'a.c'`, mlgym: `Found 3 matches for "a.c" in {work}:
+`,
+      },
+      {
+        input: `search_dir 'a.c'`,
+        mlgym: `Found 3 matches for "a.c" in {work}:
 {work}/src/two.py (2 matches)
 {work}/three.txt (1 matches)
 End of matches for "a.c" in {work}
-` },
-      { input: `search_dir -n`, mlgym: `Found 1 matches for "-n" in {work}:
+`,
+      },
+      {
+        input: `search_dir -n`,
+        mlgym: `Found 1 matches for "-n" in {work}:
 {work}/three.txt (1 matches)
 End of matches for "-n" in {work}
-` },
-      { input: `search_dir hidden_word`, mlgym: `Found 1 matches for "hidden_word" in {work}:
+`,
+      },
+      {
+        input: `search_dir hidden_word`,
+        mlgym: `Found 1 matches for "hidden_word" in {work}:
 {work}/visible.txt (1 matches)
 End of matches for "hidden_word" in {work}
-` },
-      { input: `search_dir common many`, mlgym: `More than 120 files matched for "common" in {work}/many. Please narrow your search.
-` },
-      { input: `search_dir common`, mlgym: `More than 120 files matched for "common" in {work}. Please narrow your search.
-` },
-      { input: `search_dir nomatch_zzz`, mlgym: `No matches found for "nomatch_zzz" in {work}
-` },
-      { input: `search_dir 'caf. one'`, mlgym: `Found 1 matches for "caf. one" in {work}:
+`,
+      },
+      {
+        input: `search_dir common many`,
+        mlgym: `More than 120 files matched for "common" in {work}/many. Please narrow your search.
+`,
+      },
+      {
+        input: `search_dir common`,
+        mlgym: `More than 120 files matched for "common" in {work}. Please narrow your search.
+`,
+      },
+      {
+        input: `search_dir nomatch_zzz`,
+        mlgym: `No matches found for "nomatch_zzz" in {work}
+`,
+      },
+      {
+        input: `search_dir 'caf. one'`,
+        mlgym: `Found 1 matches for "caf. one" in {work}:
 {work}/latin1.txt (1 matches)
 End of matches for "caf. one" in {work}
-` },
+`,
+      },
     ],
   },
   {
@@ -696,45 +951,72 @@ printf 'caf\\xe9 one\\n' > latin1.txt
 for i in $(seq 1 120); do echo common > many/f$i.txt; done
 seq -f 'line %g' 1 150 > big.txt`,
     steps: [
-      { input: `search_file`, mlgym: `Usage: search_file <search_term> [<file>]
-` },
-      { input: `search_file foo`, mlgym: `No file open. Use the open command first.
-` },
-      { input: `open src/one.py`, mlgym: `[File: {work}/src/one.py (5 lines total)]
+      {
+        input: `search_file`,
+        mlgym: `Usage: search_file <search_term> [<file>]
+`,
+      },
+      {
+        input: `search_file foo`,
+        mlgym: `No file open. Use the open command first.
+`,
+      },
+      {
+        input: `open src/one.py`,
+        mlgym: `[File: {work}/src/one.py (5 lines total)]
 1:def foo(a):
 2:    return a
 3:
 4:def bar(b):
 5:    return b
-` },
-      { input: `search_file 'def [a-z]*('`, mlgym: `Found 2 matches for "def [a-z]*(" in {work}/src/one.py:
+`,
+      },
+      {
+        input: `search_file 'def [a-z]*('`,
+        mlgym: `Found 2 matches for "def [a-z]*(" in {work}/src/one.py:
 Line 1:def foo(a):
 Line 4:def bar(b):
 End of matches for "def [a-z]*(" in {work}/src/one.py
-` },
-      { input: `search_file 'ret.rn'`, mlgym: `Found 2 matches for "ret.rn" in {work}/src/one.py:
+`,
+      },
+      {
+        input: `search_file 'ret.rn'`,
+        mlgym: `Found 2 matches for "ret.rn" in {work}/src/one.py:
 Line 2:    return a
 Line 5:    return b
 End of matches for "ret.rn" in {work}/src/one.py
-` },
-      { input: `search_file zzz`, mlgym: `No matches found for "zzz" in {work}/src/one.py
-` },
-      { input: `search_file def nofile.py`, mlgym: `Usage: search_file <search_term> [<file>]
+`,
+      },
+      {
+        input: `search_file zzz`,
+        mlgym: `No matches found for "zzz" in {work}/src/one.py
+`,
+      },
+      {
+        input: `search_file def nofile.py`,
+        mlgym: `Usage: search_file <search_term> [<file>]
 Error: File name nofile.py not found. Please provide a valid file name.
-` },
-      { input: `search_file 'x\\+y' src/two.py`, mlgym: `Found 1 matches for "x\\+y" in {work}/src/two.py:
+`,
+      },
+      {
+        input: `search_file 'x\\+y' src/two.py`,
+        mlgym: `Found 1 matches for "x\\+y" in {work}/src/two.py:
 Line 2:xxy
 End of matches for "x\\+y" in {work}/src/two.py
-` },
-      { input: `search_file 'caf. one' latin1.txt`, mlgym: `Found 1 matches for "caf. one" in {work}/latin1.txt:
+`,
+      },
+      {
+        input: `search_file 'caf. one' latin1.txt`,
+        mlgym: `Found 1 matches for "caf. one" in {work}/latin1.txt:
 Line 1:caf\xe9 one
 End of matches for "caf. one" in {work}/latin1.txt
-` },
+`,
+      },
       { input: `search_file line big.txt`, mlgym: numberedMatches('line', 'big.txt', 150) },
     ],
   },
   {
-    behaviour: "find_file: find -name globs, hidden files included",
+    behaviour: 'find_file: find -name globs, hidden files included',
     setup: `mkdir -p src many .hid
 printf 'def foo(a):\\n    return a\\n\\ndef bar(b):\\n    return b\\n' > src/one.py
 printf 'x+y\\nxxy\\nabc\\na.c\\ndef baz():\\n  pass\\n' > src/two.py
@@ -746,26 +1028,50 @@ printf 'caf\\xe9 one\\n' > latin1.txt
 for i in $(seq 1 120); do echo common > many/f$i.txt; done
 seq -f 'line %g' 1 150 > big.txt`,
     steps: [
-      { input: `find_file`, mlgym: `Usage: find_file <file_name> [<dir>]
-` },
-      { input: `find_file a b c`, mlgym: `Usage: find_file <file_name> [<dir>]
-` },
-      { input: `find_file x nodir`, mlgym: `Directory nodir not found
-` },
-      { input: `find_file 'one.py' src`, mlgym: `Found 1 matches for "one.py" in {work}/src:
+      {
+        input: `find_file`,
+        mlgym: `Usage: find_file <file_name> [<dir>]
+`,
+      },
+      {
+        input: `find_file a b c`,
+        mlgym: `Usage: find_file <file_name> [<dir>]
+`,
+      },
+      {
+        input: `find_file x nodir`,
+        mlgym: `Directory nodir not found
+`,
+      },
+      {
+        input: `find_file 'one.py' src`,
+        mlgym: `Found 1 matches for "one.py" in {work}/src:
 {work}/src/one.py
-` },
-      { input: `find_file 't*.py'`, mlgym: `Found 1 matches for "t*.py" in {work}:
+`,
+      },
+      {
+        input: `find_file 't*.py'`,
+        mlgym: `Found 1 matches for "t*.py" in {work}:
 {work}/src/two.py
-` },
-      { input: `find_file '*.zzz'`, mlgym: `No matches found for "*.zzz" in {work}
-` },
-      { input: `find_file 'secret*'`, mlgym: `Found 1 matches for "secret*" in {work}:
+`,
+      },
+      {
+        input: `find_file '*.zzz'`,
+        mlgym: `No matches found for "*.zzz" in {work}
+`,
+      },
+      {
+        input: `find_file 'secret*'`,
+        mlgym: `Found 1 matches for "secret*" in {work}:
 {work}/.hid/secret.py
-` },
-      { input: `find_file '?hree.txt'`, mlgym: `Found 1 matches for "?hree.txt" in {work}:
+`,
+      },
+      {
+        input: `find_file '?hree.txt'`,
+        mlgym: `Found 1 matches for "?hree.txt" in {work}:
 {work}/three.txt
-` },
+`,
+      },
     ],
   },
 ];
@@ -896,7 +1202,7 @@ void test('the lint gate runs `python3 -m flake8` when no `flake8` command is on
   assert.equal(readFileSync(join(shell.work, 'm.py'), 'utf8'), 'x = 1\n');
 });
 
-void test('the docs describe every tool the shell defines, in MLGym\'s layout, with the window they get', () => {
+void test("the docs describe every tool the shell defines, in MLGym's layout, with the window they get", () => {
   const defined = spawnSync('bash', ['--noprofile', '--norc', '-c', `source ${shellQuote(TOOLS)}; compgen -A function`], { encoding: 'utf8' })
     .stdout.split('\n')
     .filter((name) => name !== '' && !name.startsWith('_'));
@@ -927,7 +1233,11 @@ const PUBLISHED_RUN = resolve(
 
 void test("a published MLGym run's open and edit observations come out byte for byte", { skip: !existsSync(PUBLISHED_RUN) }, async (t) => {
   const { trajectory } = JSON.parse(readFileSync(PUBLISHED_RUN, 'utf8')) as { trajectory: { action: string; observation: string }[] };
-  const fileFromView = (observation: string) => observation.split('\n').flatMap((line) => /^\d+:(.*)$/.exec(line)?.[1] ?? []).join('\n') + '\n';
+  const fileFromView = (observation: string) =>
+    observation
+      .split('\n')
+      .flatMap((line) => /^\d+:(.*)$/.exec(line)?.[1] ?? [])
+      .join('\n') + '\n';
   const shell = await ToolShell.open(t, { setup: ': > target.py' });
   writeFileSync(join(shell.work, 'strategy.py'), fileFromView(trajectory[1].observation));
   writeFileSync(join(shell.work, 'evaluate.py'), fileFromView(trajectory[2].observation));
@@ -935,7 +1245,10 @@ void test("a published MLGym run's open and edit observations come out byte for 
     const { action, observation } = trajectory[step];
     const output = await shell.act(action);
     // MLGym drops empty lines from every observation; its workspace was /home/agent/workspace.
-    const shown = output.split('\n').filter((line) => line !== '').join('\n');
+    const shown = output
+      .split('\n')
+      .filter((line) => line !== '')
+      .join('\n');
     assert.equal(shown, observation.replaceAll('/home/agent/workspace', shell.work).replace(/\n+$/, ''), `step ${step + 1}: ${action}`);
   }
   assert.match(trajectory[4].observation, /^Your proposed edit has introduced new syntax error/);
