@@ -15,16 +15,16 @@ import { packEntries, readSingleFile } from './tar';
 
 /** One container per episode, driven through the Docker API (no docker CLI needed on the worker). */
 export class DockerRuntime implements SandboxRuntime {
+  static readonly warning = undefined;
   readonly kind = 'docker';
-  readonly warning = undefined;
   readonly toolsDir = dockerPaths.tools;
   /** Root owns what the harness put in the workspace; the agent is uid 1000. */
   readonly harnessUid = 0;
 
   constructor(private readonly docker: Docker = dockerClient()) {}
 
-  checkAvailable(): Promise<void> {
-    return checkDockerReachable(this.docker);
+  static checkAvailable(): Promise<void> {
+    return checkDockerReachable();
   }
 
   create(spec: SandboxSpec): Promise<SandboxHandle> {

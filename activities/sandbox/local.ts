@@ -36,8 +36,8 @@ function warnOnce(): void {
 const READY = '.ready';
 
 export class LocalRuntime implements SandboxRuntime {
+  static readonly warning = 'WARNING: --runtime local does not isolate the agent: no container, no limits, evaluator reachable.';
   readonly kind = 'local';
-  readonly warning = 'WARNING: --runtime local does not isolate the agent: no container, no limits, evaluator reachable.';
   readonly toolsDir = path.join(repoRoot, 'tools');
   /** One owner for everything: the task's read-only paths are excluded from snapshots by name. */
   readonly harnessUid = undefined;
@@ -46,7 +46,7 @@ export class LocalRuntime implements SandboxRuntime {
     warnOnce();
   }
 
-  async checkAvailable(): Promise<void> {}
+  static async checkAvailable(): Promise<void> {}
 
   create(spec: SandboxSpec): Promise<SandboxHandle> {
     return createLocalSandbox(spec);

@@ -34,14 +34,10 @@ export interface FileToCopy {
  */
 export interface SandboxRuntime {
   readonly kind: RuntimeKind;
-  /** Said before work starts when the runtime does not confine the agent; undefined when it does. */
-  readonly warning: string | undefined;
   /** Where the agent tools (and the detached-command runner) live, as seen from inside the sandbox. */
   readonly toolsDir: string;
   /** Files of this uid in the workspace are the harness's (evaluator copies, data): snapshots leave them out. */
   readonly harnessUid: number | undefined;
-  /** Fails fast, saying what to do, when the runtime cannot work on this machine. */
-  checkAvailable(): Promise<void>;
   /** Creates the episode's sandbox, or re-finds it: idempotent by episode id. */
   create(spec: SandboxSpec): Promise<SandboxHandle>;
   /** Scores a submission in a fresh context the agent never touched, removed afterwards. */
@@ -57,4 +53,16 @@ export interface SandboxRuntime {
   destroy(handle: SandboxHandle): Promise<void>;
   /** Whether the sandbox still exists (a container may have been removed or its host lost). */
   exists(handle: SandboxHandle): Promise<boolean>;
+}
+
+/**
+ * What a runtime kind says before any sandbox exists (the CLI's checks): asking must not make a
+ * runtime, since making the local one warns loudly on the worker.
+ */
+export interface SandboxRuntimeKind {
+  new (): SandboxRuntime;
+  /** Said before work starts when the runtime does not confine the agent; undefined when it does. */
+  readonly warning: string | undefined;
+  /** Fails fast, saying what to do, when the runtime cannot work on this machine. */
+  checkAvailable(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { resolvePricing } from '../../lib/pricing';
 import { describeIssues } from '../../lib/task-config';
 import { checkProviderReady } from '../../activities/model/providers';
-import { sandboxRuntime } from '../../activities/sandbox/runtimes';
+import { runtimeKind } from '../../activities/sandbox/runtimes';
 import { episodeWorkflow } from '../../workflows/episode';
 import { loadAgentForEpisodes } from '../lib/agent-file';
 import { loadTask } from '../lib/tasks';
@@ -82,7 +82,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(flags['validate-split'] !== undefined && { validate_split: flags['validate-split'] }),
     ...(flags['observation-chars'] !== undefined && { observation_chars: flags['observation-chars'] }),
   });
-  const runtime = sandboxRuntime(flags.runtime);
+  const runtime = runtimeKind(flags.runtime);
   await preflight(async () => {
     resolvePricing(spec, modelParams, limits.cost_limit_usd);
     await checkProviderReady(spec);

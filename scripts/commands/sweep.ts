@@ -13,7 +13,7 @@ import { printJson, say, UsageError } from '../lib/output';
 import { workflowUiLink } from '../lib/settings';
 import { latestPlan, launchSweep, loadSweepPlan, retrySweep, sweepStatus, withLiveCosts } from '../lib/sweeps';
 import { withClient } from '../lib/temporal-client';
-import { sandboxRuntime } from '../../activities/sandbox/runtimes';
+import { runtimeKind } from '../../activities/sandbox/runtimes';
 
 export async function sweepCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -29,7 +29,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     case 'start': {
       // The spec is checked completely (tasks, models, keys, prices, Docker) before connecting.
       const plan = await loadSweepPlan(target);
-      const { warning } = sandboxRuntime(plan.runtime);
+      const { warning } = runtimeKind(plan.runtime);
       if (warning) say(warning);
       return withClient(async (client) => {
         const launch = await launchSweep(client, plan);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { checkProviderReady } from '../../activities/model/providers';
-import { sandboxRuntime } from '../../activities/sandbox/runtimes';
+import { runtimeKind } from '../../activities/sandbox/runtimes';
 import { EpisodeLimits, ModelParams, type EpisodeStatus } from '../../lib/episode';
 import { formatModelSpec, parseModelSpec } from '../../lib/model-spec';
 import { PricingError, resolvePricing } from '../../lib/pricing';
@@ -89,7 +89,7 @@ export async function loadSweepPlan(file: string): Promise<SweepPlan> {
     }
   }
   try {
-    await sandboxRuntime(spec.runtime).checkAvailable();
+    await runtimeKind(spec.runtime).checkAvailable();
   } catch (err) {
     throw field('runtime', err);
   }
