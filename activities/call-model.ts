@@ -127,12 +127,11 @@ export async function callModel(input: CallModelInput): Promise<CallModelResult>
   }
   const billing: Billing = { usage: completion.usage, costUsd: costOf(completion.usage, pricing) };
   const replyKey = keys.reply(input.step, input.attempt);
-  await store.put(replyKey, completion.text);
-
   const parsed = input.lastRequery ? undefined : parseReply(completion.text, input.outputParser);
   // Every answered call's billing, malformed ones included: a resumed episode sums these up.
   const callRecord: CallRecord = { kind: parsed?.ok ? 'action' : 'format_error', ...billing };
-  await store.put(keys.callRecord(input.step, input.attempt), JSON.stringify(callRecord));
+  // Independent writes go out together: a step's overhead is mostly round trips.
+  await Promise.all([store.put(replyKey, completion.text), store.put(keys.callRecord(input.step, input.attempt), JSON.stringify(callRecord))]);
   // MLGym's budget check follows every answered call: the call that reaches the limit is paid for
   // and its reply is not acted on.
   const spent = (input.costSoFarUsd ?? 0) + billing.costUsd;
@@ -160,6 +159,8 @@ const FORMAT_EXIT = 'Exit due to format error';
 /** The step's reply joins the transcript (MLGym's history) and its record the step's artifacts. */
 async function recordAction(input: CallModelInput, record: ModelCallRecord): Promise<void> {
   const store = artifacts();
-  await writeMessage(store, input.episodeId, input.transcriptLength, { role: 'assistant', kind: 'action', step: input.step, content: record.response });
-  await store.put(episodeKeys(input.episodeId).modelCall(input.step), JSON.stringify(record));
+  await Promise.all([
+    writeMessage(store, input.episodeId, input.transcriptLength, { role: 'assistant', kind: 'action', step: input.step, content: record.response }),
+    store.put(episodeKeys(input.episodeId).modelCall(input.step), JSON.stringify(record)),
+  ]);
 }

@@ -146,10 +146,18 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
     input.snapshot
       ? takeSnapshot(runtime, input.handle, input.episodeId, input.step, input.snapshot, beat, quickEnd?.after && workspaceScanOf(runtime, quickEnd.after))
       : undefined,
+    marker
+      ? undefined
+      : writeMessage(store, input.episodeId, input.transcriptLength, {
+          role: 'user',
+          kind: 'observation',
+          step: input.step,
+          content: observationPrompt(observation, input.step, input.maxSteps, state, input.stepTemplates),
+        }),
   ]);
   const durationMs = Math.round(executionTime * 1000);
   const reported = { exitCode: poll.exitCode, outputBytes: poll.outputBytes, durationMs, ...(snapshot && { snapshot }), ...(superseded && { superseded }) };
-  // The evaluation that follows writes this step's observation and record.
+  // The evaluation that follows a marker writes the step's observation and record itself.
   if (marker) return { ...reported, transcriptLength: input.transcriptLength, timedOut: false, marker };
   const record: ExecRecord = {
     observation,
@@ -160,14 +168,6 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
     ...(snapshot && { snapshot }),
     ...(superseded && { superseded }),
   };
-  await Promise.all([
-    writeMessage(store, input.episodeId, input.transcriptLength, {
-      role: 'user',
-      kind: 'observation',
-      step: input.step,
-      content: observationPrompt(observation, input.step, input.maxSteps, state, input.stepTemplates),
-    }),
-    store.put(keys.execRecord(input.step), JSON.stringify(record)),
-  ]);
+  await store.put(keys.execRecord(input.step), JSON.stringify(record));
   return { ...reported, transcriptLength: input.transcriptLength + 1, timedOut: poll.timedOut };
 }

@@ -30,22 +30,32 @@ export interface DetachedStatus {
 
 const LAUNCH = `set -eu
 d=$1 len=$2 timeout=$3 runner=$4 quiet=$5
-mkdir -p "$d"
-if [ -e "$d/started" ]; then echo attached; exit 0; fi
-tmp="$d/cmd.tmp.$$"
-if [ $# -ge 6 ]; then
-  printf '%s' "$6" >"$tmp"
+# Making the exec dir is atomic: the launcher that makes it is the only one writing its command.
+# Any other (a retry, a start after a crash, the first command of a sandbox) takes the careful path.
+if [ $# -ge 6 ] && mkdir "$d" 2>/dev/null; then
+  printf '%s' "$6" >"$d/cmd"
 else
-  cat >"$tmp"
-  size=$(wc -c <"$tmp")
-  if [ "$size" -ne "$len" ]; then echo "command arrived truncated ($size of $len bytes)" >&2; rm -f "$tmp"; exit 3; fi
+  mkdir -p "$d"
+  if [ -e "$d/started" ]; then echo attached; exit 0; fi
+  tmp="$d/cmd.tmp.$$"
+  if [ $# -ge 6 ]; then
+    printf '%s' "$6" >"$tmp"
+  else
+    cat >"$tmp"
+    size=$(wc -c <"$tmp")
+    if [ "$size" -ne "$len" ]; then echo "command arrived truncated ($size of $len bytes)" >&2; rm -f "$tmp"; exit 3; fi
+  fi
+  mv -f "$tmp" "$d/cmd"
 fi
-mv -f "$tmp" "$d/cmd"
+# The sandbox's one never-written fifo, made once: runners and waiters sleep on it (see mlgym-exec).
+tick=\${d%/exec/*}/.tick
+[ -p "$tick" ] || mkfifo "$tick" 2>/dev/null || [ -p "$tick" ]
 # noclobber makes creating the marker atomic: of two concurrent starts, exactly one launches.
 set -C
 if ! { printf '%s\\n' "\${EPOCHREALTIME:-$(date +%s)}" >"$d/started"; } 2>/dev/null; then echo attached; exit 0; fi
 set +C
-setsid "$runner" "$d" "$timeout" "$quiet" >/dev/null 2>&1 </dev/null &
+# bash named here: through the runner's #! line, /usr/bin/env would be one more program to start.
+setsid bash "$runner" "$d" "$timeout" "$quiet" >/dev/null 2>&1 </dev/null &
 # One short write: a reader sees no pid or the whole pid, never part of one.
 printf '%s\\n' "$!" >"$d/pid"
 echo started`;
@@ -93,7 +103,7 @@ export async function startDetached(
 // names this exec dir right after the runner (\`bash .../mlgym-exec <this dir> ...\`): after a
 // sandbox restart pids are handed out again. Until the launcher's background child has exec'd
 // its way to the runner, it is still \`bash -c ... mlgym-launch <this dir> ...\` or
-// \`setsid .../mlgym-exec <this dir> ...\`, and in the middle of an exec its command line
+// \`setsid bash .../mlgym-exec <this dir> ...\`, and in the middle of an exec its command line
 // reads empty: a poll right after the start sees those under load.
 const POLL = `d=$1
 [ -e "$d/started" ] || { echo missing=1; exit 0; }
@@ -126,9 +136,10 @@ if [ -e "$d/exit" ] && [ -s "$d/state.json" ]; then
   printf 'state=%s\\n' "\${s:0:4096}"
 fi
 [ -e "$d/killed" ] && echo killed=1
-echo "out_bytes=$(stat -c %s "$d/out" 2>/dev/null || echo 0)"
+# A caller about to read the output itself says "nosize" (a process less) ...
+[ "\${3:-}" = nosize ] || echo "out_bytes=$(stat -c %s "$d/out" 2>/dev/null || echo 0)"
 echo --
-# The last line shows progress; a caller about to read the whole output says "nolast".
+# ... or "nolast": the last line shows progress.
 [ "\${2:-}" = nolast ] || tail -c 2000 "$d/out" 2>/dev/null | tail -n 1`;
 
 /** A runner that has not written its pid this long after the start marker never launched. */
@@ -215,11 +226,12 @@ export type QuickStart =
 
 // One `docker exec` for the common case of a short command: the gate, the launch (LAUNCH, reading
 // the command from stdin), a bounded wait for the exit file, the poll (POLL), and once the command
-// has ended the `after` script and the output. Each part is the same script the separate calls run
+// has ended the `after` script and the output (one byte more than the inline limit: when fewer
+// come, that is the whole output and its length the size). Each part is the same script the separate calls run
 // (in a subshell here: no new bash to start), so a command that outlives the wait simply continues
 // under pollDetached. Sections are framed by a marker line with a nonce the caller chose, so no
-// output can forge one. The wait sleeps with `read -t` on the runner's fifo (made first thing, never
-// written): no process per tick.
+// output can forge one. The wait sleeps in 1 ms ticks with `read -t` on the sandbox's never-written
+// fifo (LAUNCH makes it): no process per tick.
 const QUICK = `set -u
 nonce=$1 wait_ticks=$2 inline=$3 gate=$4 gate_n=$5; shift 5
 gate_args=("\${@:1:gate_n}"); shift "$gate_n"
@@ -233,14 +245,12 @@ if [ -n "$gate" ]; then
 fi
 launched=$(eval "$launch") || exit $?
 mark launch; printf '%s' "$launched"
-if [ ! -e "$d/exit" ]; then
-  for ((i = 0; i < 5000; i++)); do [ -p "$d/.tick" ] || [ -e "$d/exit" ] && break; done
-  if [ -p "$d/.tick" ] && exec 4<>"$d/.tick"; then
-    for ((i = 0; i < wait_ticks; i++)); do [ -e "$d/exit" ] && break; read -r -t 0.002 -u 4 _; done
-    exec 4<&-
-  fi
+tick=\${d%/exec/*}/.tick
+if [ ! -e "$d/exit" ] && [ -p "$tick" ] && exec 4<>"$tick"; then
+  for ((i = 0; i < wait_ticks; i++)); do [ -e "$d/exit" ] && break; read -r -t 0.001 -u 4 _; done
+  exec 4<&-
 fi
-polled=$(set -- "$d" nolast; eval "$poll" </dev/null)
+polled=$(set -- "$d" nolast nosize; eval "$poll" </dev/null)
 mark poll; printf '%s\\n' "$polled"
 nl=$'\\n'
 [[ $nl$polled == *"\${nl}exit="* ]] || exit 0
@@ -252,9 +262,7 @@ if [ -n "$after" ]; then
   IFS= read -r -d '' err <"$d/after.err"
   mark after-err; printf '%s' "$err"
 fi
-size_line="\${nl}out_bytes=([0-9]+)"
-[[ $nl$polled =~ $size_line ]] && [ "\${BASH_REMATCH[1]}" -le "$inline" ] || exit 0
-mark out; cat "$d/out" 2>/dev/null
+mark out; head -c "$((inline + 1))" "$d/out" 2>/dev/null
 exit 0`;
 
 /**
@@ -281,7 +289,7 @@ export async function startAndWait(
     QUICK,
     'mlgym-quick',
     nonce,
-    String(Math.ceil(options.waitMs / 2)),
+    String(options.waitMs),
     String(options.inlineOutputBytes),
     ...call(options.gate),
     ...call(options.after),
@@ -294,12 +302,18 @@ export async function startAndWait(
   const sections = splitSections(result.stdout, nonce);
   const gated = sections.get('gated');
   if (gated !== undefined) return { gated };
-  const status = parsePoll(sections.get('poll') ?? '', execId);
+  let status = parsePoll(sections.get('poll') ?? '', execId);
+  // The output's size is its length, when it came whole and as valid UTF-8; otherwise (large,
+  // binary) one more poll gives the size and the caller reads the output from the file.
+  const out = sections.get('out');
+  const whole = status.done && out !== undefined && Buffer.byteLength(out) <= options.inlineOutputBytes && !out.includes('\uFFFD');
+  if (whole) status = { ...status, outputBytes: Buffer.byteLength(out) };
+  else if (status.done) status = await pollDetached(runtime, handle, execId);
   const afterOut = sections.get('after');
   return {
     started: sections.get('launch') === 'started',
     status,
-    ...(sections.has('out') && { output: sections.get('out') }),
+    ...(whole && { output: out }),
     ...(afterOut !== undefined && { after: { stdout: afterOut, stderr: sections.get('after-err') ?? '', exitCode: Number(sections.get('after-exit') ?? -1) } }),
   };
 }

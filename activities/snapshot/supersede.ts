@@ -12,10 +12,12 @@ const EARLIER_RUNS = `n=$1 own=$2
 cd "$HOME/.mlgym/exec" 2>/dev/null || exit 0
 [ -e "$own/started" ] && { echo own; exit 0; }
 found=0
+# Runs before every command, over every command so far: the name is checked first (no file access).
 for d in step-*; do
-  [ -e "$d/started" ] || continue
   m=\${d#step-}; m=\${m%%-*}
-  [[ $m =~ ^[0-9]+$ ]] && (( m >= n )) || continue
+  case $m in '' | *[!0-9]*) continue ;; esac
+  (( 10#$m >= n )) || continue
+  [ -e "$d/started" ] || continue
   found=3
   if [ -e "$d/exit" ]; then echo "done $d"; else echo "running $d"; fi
 done

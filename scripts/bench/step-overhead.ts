@@ -1,14 +1,15 @@
 /**
- * What one agent step costs beyond the command itself: an episode of N steps whose command is
- * `true`, its replies replayed with zero latency, in a Docker sandbox, against one raw `docker exec`
- * round trip measured in the same run on the same image. Starts the Docker engine (provisioning
- * scripts), its own Temporal dev server and an in-process worker, then prints:
- *   - the raw `docker exec true` round trip (median),
- *   - the step time (median interval between successive model calls, steady state) and the ratio,
+ * What one agent step costs beyond the command itself: episodes of N steps whose command is
+ * `true`, their replies replayed with zero latency, in a Docker sandbox, against one raw `docker exec`
+ * round trip measured in the same run on the same image, between the episodes. Starts the Docker
+ * engine (provisioning scripts), its own Temporal dev server and an in-process worker, then prints:
+ *   - per round (one episode): the raw `docker exec true` round trip (median of the samples before
+ *     and after it), the step time (median interval between successive model calls, steady state)
+ *     and their ratio; then the medians over the rounds,
  *   - where a step's time goes: per activity, time in the task queue and running; per workflow
  *     task; the sandbox calls (docker exec, archive copies) each step makes and their time.
  *
- *   node --import tsx scripts/bench/step-overhead.ts [--steps N] [--json]
+ *   node --import tsx scripts/bench/step-overhead.ts [--steps N] [--rounds N] [--json]
  *
  * Not part of CI: a measurement, not a test (the figures depend on the machine).
  */
@@ -19,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import * as activities from '../../activities';
 import { createDockerSandbox, DockerRuntime } from '../../activities/sandbox/docker';
@@ -39,7 +41,8 @@ const median = (values: number[]) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const round = (ms: number) => Math.round(ms * 10) / 10;
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
+const ratioOf = (stepMs: number, rawMs: number) => Math.round((stepMs / rawMs) * 100) / 100;
 
 /** Counts and times every call the worker makes on the Docker runtime (exec, copyIn, copyOut, ...). */
 function instrumentRuntime(): Map<string, number[]> {
@@ -111,29 +114,65 @@ function activityTimes(events: HistoryEvent[]) {
       byType.set(s.type, entry);
     }
   }
-  return [...byType].map(([type, t]) => ({ activity: type, count: t.run.length, queueMs: round(median(t.queue)), runMs: round(median(t.run)) }));
+  return [...byType].map(([type, t]) => ({ activity: type, count: t.run.length, queueMs: round1(median(t.queue)), runMs: round1(median(t.run)) }));
 }
 
-/** Median workflow task: scheduled -> completed (queue, replay of new events, commands). */
+/** Median workflow task: scheduled -> completed, and its parts: in the queue, then on the worker (new events, commands). */
 function workflowTaskTimes(events: HistoryEvent[]) {
   const scheduledAt = new Map<string, number>();
+  const startedAt = new Map<string, number>();
   const times: number[] = [];
+  const queued: number[] = [];
+  const worked: number[] = [];
   for (const e of events) {
     const at = tsToMs(e.eventTime);
     if (e.workflowTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), at);
+    if (e.workflowTaskStartedEventAttributes) startedAt.set(String(e.eventId), at);
     const done = e.workflowTaskCompletedEventAttributes;
     if (done) {
       const s = scheduledAt.get(String(done.scheduledEventId));
+      const st = startedAt.get(String(done.startedEventId));
       if (s !== undefined) times.push(at - s);
+      if (s !== undefined && st !== undefined) {
+        queued.push(st - s);
+        worked.push(at - st);
+      }
     }
   }
-  return { count: times.length, medianMs: round(median(times)) };
+  return { count: times.length, medianMs: round1(median(times)), queueMs: round1(median(queued)), workerMs: round1(median(worked)) };
+}
+
+/** One episode of `steps` steps of `true`: its step intervals (steady state) and its history. */
+async function timeEpisode(env: TestWorkflowEnvironment, taskQueue: string, traj: string, steps: number) {
+  const task = loadTask(GUESS_TASK);
+  const input = EpisodeInput.parse({
+    episodeId: `bench-step-${process.pid}-${Date.now()}`,
+    taskDir: task.dir,
+    task: task.config,
+    model: `replay:${traj}`,
+    modelParams: {},
+    runtime: 'docker',
+    limits: { max_steps: steps + 5 },
+  });
+  const started = Date.now();
+  const result = await env.client.workflow.execute(episodeWorkflow, { workflowId: input.episodeId, taskQueue, args: [input] });
+  const wallMs = Date.now() - started;
+  if (result.exitStatus !== 'submitted') throw new Error(`the episode ended ${result.exitStatus}, not submitted`);
+  const events = (await env.client.workflow.getHandle(input.episodeId).fetchHistory()).events ?? [];
+  const modelCalls = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callModel').map((e) => tsToMs(e.eventTime));
+  // Steady state: skip the first two steps (sandbox start, caches warming).
+  const intervals = modelCalls.slice(3).map((at, i) => at - modelCalls[i + 2]);
+  return { stepMs: median(intervals), wallMs, events, image: task.config.image };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { steps: { type: 'string', default: '30' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { steps: { type: 'string', default: '30' }, rounds: { type: 'string', default: '3' }, json: { type: 'boolean' } },
+  });
   const steps = Number(values.steps);
   if (!Number.isInteger(steps) || steps < 5 || steps > 500) throw new Error('--steps must be an integer from 5 to 500');
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--rounds must be an integer from 1 to 20');
 
   for (const script of ['docker.sh', 'images.sh']) {
     const run = spawnSync('bash', [path.join(REPO_ROOT, 'scripts/provision', script)], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -147,10 +186,6 @@ async function main(): Promise<void> {
     JSON.stringify({ trajectory: [...Array.from({ length: steps }, () => reply('true')), reply('submit')].map((response) => ({ response })) }),
   );
 
-  // Sampled before and after the episode, so a change in the machine's load shows in both figures.
-  log('raw docker exec round trips');
-  const rawSamples = await rawExecRoundTrips(32);
-
   log('starting the Temporal dev server and a worker');
   const env = await startTemporal();
   const taskQueue = `bench-step-${process.pid}`;
@@ -158,40 +193,32 @@ async function main(): Promise<void> {
   const running = worker.run();
   const calls = instrumentRuntime();
   try {
-    const task = loadTask(GUESS_TASK);
-    const input = EpisodeInput.parse({
-      episodeId: `bench-step-${process.pid}-${Date.now()}`,
-      taskDir: task.dir,
-      task: task.config,
-      model: `replay:${traj}`,
-      modelParams: {},
-      runtime: 'docker',
-      limits: { max_steps: steps + 5 },
-    });
-    log(`episode of ${steps} steps of \`true\` (zero-latency replay, docker)`);
-    const started = Date.now();
-    const result = await env.client.workflow.execute(episodeWorkflow, { workflowId: input.episodeId, taskQueue, args: [input] });
-    const wallMs = Date.now() - started;
-    if (result.exitStatus !== 'submitted') throw new Error(`the episode ended ${result.exitStatus}, not submitted`);
-
-    rawSamples.push(...(await rawExecRoundTrips(32)));
-    const rawMs = median(rawSamples);
-    const history = await env.client.workflow.getHandle(input.episodeId).fetchHistory();
-    const events = history.events ?? [];
-    const modelCalls = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callModel').map((e) => tsToMs(e.eventTime));
-    // Steady state: skip the first two steps (sandbox start, caches warming).
-    const intervals = modelCalls.slice(3).map((at, i) => at - modelCalls[i + 2]);
-    const stepMs = median(intervals);
+    // Raw round trips are sampled between the episodes, so each episode is compared with the raw
+    // figure of the moment (the blocks before and after it): a change in the machine's load shows
+    // in both figures of a round, and the median over rounds is the figure to quote.
+    log('raw docker exec round trips');
+    const rawBlocks = [await rawExecRoundTrips(32)];
+    const perRound: { rawMs: number; stepMs: number; ratio: number }[] = [];
+    let last: Awaited<ReturnType<typeof timeEpisode>> | undefined;
+    for (let round = 1; round <= rounds; round++) {
+      log(`round ${round}/${rounds}: episode of ${steps} steps of \`true\` (zero-latency replay, docker)`);
+      last = await timeEpisode(env, taskQueue, traj, steps);
+      rawBlocks.push(await rawExecRoundTrips(32));
+      const rawMs = median([...rawBlocks[round - 1], ...rawBlocks[round]]);
+      perRound.push({ rawMs: round1(rawMs), stepMs: round1(last.stepMs), ratio: ratioOf(last.stepMs, rawMs) });
+    }
+    const { events, wallMs, image } = last!;
     const perStep = (name: string) => ({
       call: name,
-      perStep: round((calls.get(name)?.length ?? 0) / (steps + 1)),
-      medianMs: round(median(calls.get(name) ?? [])),
+      perStep: round1((calls.get(name)?.length ?? 0) / ((steps + 1) * rounds)),
+      medianMs: round1(median(calls.get(name) ?? [])),
     });
     const figures = {
       steps,
-      rawDockerExecMs: round(rawMs),
-      stepMs: round(stepMs),
-      ratio: Math.round((stepMs / rawMs) * 100) / 100,
+      rounds: perRound,
+      rawDockerExecMs: round1(median(perRound.map((r) => r.rawMs))),
+      stepMs: round1(median(perRound.map((r) => r.stepMs))),
+      ratio: median(perRound.map((r) => r.ratio)),
       target: 'under 2.5',
       episodeWallSeconds: Math.round(wallMs / 100) / 10,
       historyEvents: events.length,
@@ -202,14 +229,15 @@ async function main(): Promise<void> {
     if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
     else {
       const lines = [
-        `raw docker exec round trip: ${figures.rawDockerExecMs} ms (median of ${rawSamples.length} before and after the episode, \`true\` in a ${task.config.image} container)`,
-        `one agent step:             ${figures.stepMs} ms (median interval between model calls, ${steps} steps of \`true\`)`,
-        `ratio:                      ${figures.ratio} (target: ${figures.target})`,
-        `episode wall time:          ${figures.episodeWallSeconds} s, ${figures.historyEvents} history events`,
-        `workflow tasks:             ${figures.workflowTasks.count}, median ${figures.workflowTasks.medianMs} ms scheduled -> completed`,
-        'activities (median per call):',
+        ...perRound.map((r, i) => `round ${i + 1}: raw ${r.rawMs} ms, step ${r.stepMs} ms, ratio ${r.ratio}`),
+        `raw docker exec round trip: ${figures.rawDockerExecMs} ms (median of the rounds; each the median of 64 round trips before and after its episode, \`true\` in a ${image} container)`,
+        `one agent step:             ${figures.stepMs} ms (median of the rounds; each the median interval between model calls, ${steps} steps of \`true\`)`,
+        `ratio:                      ${figures.ratio} (median of the rounds' ratios; target: ${figures.target})`,
+        `last episode:               ${figures.episodeWallSeconds} s, ${figures.historyEvents} history events`,
+        `workflow tasks:             ${figures.workflowTasks.count}, median ${figures.workflowTasks.medianMs} ms scheduled -> completed (queue ${figures.workflowTasks.queueMs} ms, worker ${figures.workflowTasks.workerMs} ms)`,
+        'activities (last episode, median per call):',
         ...figures.activities.map((a) => `  ${a.activity.padEnd(20)} x${String(a.count).padEnd(4)} queue ${a.queueMs} ms, running ${a.runMs} ms`),
-        'sandbox calls on the worker (per step, median):',
+        'sandbox calls on the worker (all rounds, per step, median):',
         ...figures.sandboxCalls.map((c) => `  ${c.call.padEnd(20)} ${c.perStep} per step, ${c.medianMs} ms`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
