@@ -26,6 +26,13 @@ export interface FinishInput {
    * step records) an earlier run wrote past the resume step; only this many are its own.
    */
   transcriptLength?: number;
+  /** Where the episode ran: its sandbox's host and the GPU ids it held (absent in older workflows). */
+  placement?: Placement;
+}
+
+export interface Placement {
+  host: string;
+  gpus: string[];
 }
 
 /** What the model-call and command activities store per step (see call-model.ts, exec-command.ts). */
@@ -128,6 +135,7 @@ export async function finishEpisode(input: FinishInput): Promise<{ resultsPath: 
       submission: submitted ? input.task.submission_path : null,
       score: scores,
       summarizer: {},
+      ...(input.placement && { placement: input.placement }),
     },
   };
   const results = {
@@ -138,6 +146,7 @@ export async function finishEpisode(input: FinishInput): Promise<{ resultsPath: 
     exit_status: input.exitStatus,
     // Which code scored: our trusted evaluator, or MLGym's, which imports or unpickles agent files.
     integrity: input.task.integrity,
+    ...(input.placement && { placement: input.placement }),
   };
   await store.put(keys.trajectory, JSON.stringify(traj, null, 2));
   await store.put(keys.results, JSON.stringify(results, null, 2));

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { RuntimeKind, SandboxHandle } from '../lib/episode';
 import type { TaskConfig } from '../lib/task-config';
 import { runtimeFor, sandboxRuntime } from './sandbox/runtimes';
@@ -12,9 +13,19 @@ export interface PrepareSandboxInput {
 
 /** Creates the episode's sandbox, or re-finds it: idempotent by episode id. */
 export async function prepareSandbox(input: PrepareSandboxInput): Promise<SandboxHandle> {
-  // Missing or unpreparable data throws TaskDataError, which no retry repeats.
-  const data = await ensureTaskData(input.task, input.taskDir, input.runtime);
-  return sandboxRuntime(input.runtime).create({ episodeId: input.episodeId, taskDir: input.taskDir, task: input.task, data });
+  // The activity may wait long for GPUs (see its options in the workflow): beats keep it alive, and
+  // stop with the worker, so a dead worker is noticed within the heartbeat timeout.
+  const ctx = Context.current();
+  const beat = setInterval(() => ctx.heartbeat(), 20_000);
+  try {
+    // Missing or unpreparable data throws TaskDataError, which no retry repeats.
+    const data = await ensureTaskData(input.task, input.taskDir, input.runtime);
+    // Waiting for GPUs shows in the pending activity's heartbeat.
+    const onWait = (note: string) => ctx.heartbeat({ waitingFor: note });
+    return sandboxRuntime(input.runtime).create({ episodeId: input.episodeId, taskDir: input.taskDir, task: input.task, data, onWait });
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 export async function teardownSandbox(handle: SandboxHandle): Promise<void> {

@@ -17,6 +17,8 @@ export const SandboxHandle = z.object({
   home: z.string(),
   /** Host that holds the sandbox, for routing and for the status query. */
   host: z.string(),
+  /** The host's GPU ids the sandbox holds (absent: none). */
+  gpus: z.array(z.string()).optional(),
 });
 export type SandboxHandle = z.infer<typeof SandboxHandle>;
 

@@ -42,6 +42,10 @@ export const FailureType = {
   DetachedExecNotFound: 'DetachedExecNotFoundError',
   /** The launcher of a detached command failed (the command did not start; a retry may start it). */
   DetachedStart: 'DetachedStartError',
+  /** A task needs more GPUs than its host has at all (not: all busy, which waits). */
+  GpuUnavailable: 'GpuUnavailableError',
+  /** The host's declared GPU inventory (MLGYM_GPUS) cannot be read. */
+  GpuInventory: 'GpuInventoryError',
 
   // Episodes.
   /** `episode resume --from-step K` names a step that has no snapshot or transcript. */
@@ -62,6 +66,8 @@ export const NON_RETRYABLE_TYPES: FailureType[] = [
   FailureType.TaskLayout,
   FailureType.TaskData,
   FailureType.InvalidExecId,
+  FailureType.GpuUnavailable,
+  FailureType.GpuInventory,
   FailureType.ResumePointInvalid,
 ];
 

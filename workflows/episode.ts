@@ -24,8 +24,15 @@ import { billModelCall, limitReached, recordEvaluation, startingProgress } from 
 import { episodeResult } from '../lib/episode-result';
 import { episodeSearchAttributes, episodeStatus } from '../lib/episode-status';
 
-const { prepareSandbox, startTranscript, teardownSandbox, finishEpisode, loadResumePoint, recordObservation } = proxyActivities<typeof activities>({
+const { startTranscript, teardownSandbox, finishEpisode, loadResumePoint, recordObservation } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+});
+
+/** A sandbox may wait hours for its host's GPUs to free up: it heartbeats while it waits. */
+const { prepareSandbox } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '1 day',
+  heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
@@ -372,6 +379,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       modelCalls: progress.modelCalls,
       steps: progress.step,
       transcriptLength: progress.transcriptLength,
+      placement: { host: sandbox.host, gpus: sandbox.gpus ?? [] },
     });
     if (!input.keepSandbox) await teardownSandbox(sandbox);
     phase = 'done';

@@ -21,9 +21,10 @@ export interface DataMounts {
 /**
  * The container settings shared by episode sandboxes and evaluation contexts: the task's image,
  * the unprivileged user, its limits (no swap beyond the memory limit), no network unless asked.
+ * GPUs are given by id, never by count: see withGpus (activities/sandbox/gpus.ts).
  */
 export function containerOptions(task: TaskConfig, network: boolean, mounts: DataMounts = {}): Docker.ContainerCreateOptions {
-  const { cpus, memory_mb, pids, gpus } = task.resources;
+  const { cpus, memory_mb, pids } = task.resources;
   const memory = memory_mb * 1024 * 1024;
   return {
     Image: task.image,
@@ -43,7 +44,6 @@ export function containerOptions(task: TaskConfig, network: boolean, mounts: Dat
       Binds: Object.entries(mounts)
         .filter(([, host]) => host)
         .map(([name, host]) => `${host}:${dockerPaths.workspace}/${name}:ro`),
-      DeviceRequests: gpus > 0 ? [{ Driver: '', Count: gpus, Capabilities: [['gpu']] }] : undefined,
     },
   };
 }

@@ -5,6 +5,7 @@ import { containerOptions, LABELS } from './container-config';
 import { checkDockerReachable, dockerCall, dockerClient, isMissingContainer, onContainer, statusCode } from './docker-client';
 import { dirsBetween, fileEntry, type FsEntry, normalizeEntries } from './entries';
 import { SandboxImageMissingError } from './errors';
+import { createWithGpus, gpusOf, withGpus } from './gpus';
 import { evaluateInContainer, type TrustedEvaluationInput, type TrustedEvaluationResult } from './evaluation-context';
 import { type PrepareJob, type PrepareRun, prepareInContainer } from './prepare-runs';
 import { type SandboxSpec, sandboxLayout } from './layout';
@@ -125,7 +126,7 @@ export async function createDockerSandbox(spec: SandboxSpec, docker: Docker = do
   for (let attempt = 0; ; attempt++) {
     const found = await onContainer(spec.episodeId, () => docker.listContainers({ all: true, filters: { label: [`${LABELS.episode}=${spec.episodeId}`] } }));
     if (found[0]) {
-      const handle = handleFor(spec, found[0].Id);
+      const handle = handleFor(spec, found[0].Id, gpusOf(found[0].Labels));
       if (await runtime.copyOut(handle, dockerPaths.readyMarker)) {
         if (found[0].State !== 'running') await startContainer(docker.getContainer(found[0].Id));
         return handle;
@@ -144,23 +145,36 @@ export async function createDockerSandbox(spec: SandboxSpec, docker: Docker = do
 async function createFresh(spec: SandboxSpec, docker: Docker, runtime: DockerRuntime): Promise<SandboxHandle> {
   const { task } = spec;
   const base = containerOptions(task, task.network, spec.data && { data: spec.data.publicDir });
-  let container: Docker.Container;
+  let created: { container: Docker.Container; gpus: string[] };
   try {
-    container = await onContainer(spec.episodeId, () =>
-      docker.createContainer({
-        ...base,
-        name: `mlgym-${safeName(spec.episodeId)}`,
-        // Keeps the container alive between commands; every command is a `docker exec`.
-        Entrypoint: ['sleep', 'infinity'],
-        Cmd: [],
-        Labels: { [LABELS.episode]: spec.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'sandbox' },
-      }),
+    created = await createWithGpus(
+      docker,
+      task.resources.gpus,
+      (ids, inventory) =>
+        onContainer(spec.episodeId, () =>
+          docker.createContainer(
+            withGpus(
+              {
+                ...base,
+                name: `mlgym-${safeName(spec.episodeId)}`,
+                // Keeps the container alive between commands; every command is a `docker exec`.
+                Entrypoint: ['sleep', 'infinity'],
+                Cmd: [],
+                Labels: { [LABELS.episode]: spec.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'sandbox' },
+              },
+              ids,
+              inventory,
+            ),
+          ),
+        ),
+      spec.onWait,
     );
   } catch (err) {
     if (statusCode(err) === 404) throw new SandboxImageMissingError(task.image);
     throw err;
   }
-  const handle = handleFor(spec, container.id);
+  const { container } = created;
+  const handle = handleFor(spec, container.id, created.gpus);
   const layout = await sandboxLayout(task, spec.taskDir, { workspace: dockerPaths.workspace, tools: dockerPaths.tools });
   const marker: FsEntry = { kind: 'file', path: dockerPaths.readyMarker, owner: 'root', mode: 0o444, content: Buffer.from(`${spec.episodeId}\n`) };
   // The marker is the archive's last entry: a truncated upload leaves the sandbox unmarked.
@@ -169,7 +183,7 @@ async function createFresh(spec: SandboxSpec, docker: Docker, runtime: DockerRun
   return handle;
 }
 
-function handleFor(spec: SandboxSpec, containerId: string): SandboxHandle {
+function handleFor(spec: SandboxSpec, containerId: string, gpus: string[]): SandboxHandle {
   return {
     runtime: 'docker',
     episodeId: spec.episodeId,
@@ -177,6 +191,7 @@ function handleFor(spec: SandboxSpec, containerId: string): SandboxHandle {
     workspace: dockerPaths.workspace,
     home: dockerPaths.home,
     host: os.hostname(),
+    ...(gpus.length && { gpus }),
   };
 }
 

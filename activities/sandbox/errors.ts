@@ -69,3 +69,14 @@ export class DetachedStartError extends Error {
 export class TaskDataError extends Error {
   override name = FailureType.TaskData;
 }
+
+/** A task needs more GPUs than this host has at all: no wait would help. */
+export class GpuUnavailableError extends Error {
+  override name = FailureType.GpuUnavailable;
+  constructor(needed: number, has: number, source: string) {
+    super(
+      `the task needs ${needed} GPU(s) and this host has ${has} (${source === 'none' ? 'nvidia-smi lists none and MLGYM_GPUS is not set' : `from ${source}`}): ` +
+        'run it on a host with enough GPUs, or lower resources.gpus',
+    );
+  }
+}

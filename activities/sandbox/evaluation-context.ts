@@ -7,6 +7,8 @@ import { containerOptions, LABELS } from './container-config';
 import { demuxBuffer, dockerCall, dockerClient, statusCode } from './docker-client';
 import { settleWithin } from '../async';
 import { SandboxImageMissingError } from './errors';
+import { createWithGpus, type GpuInventory, gpusOf, hostGpuInventory, withGpus } from './gpus';
+import { GPU_LABEL } from '../../lib/gpus';
 import { normalizeEntries, type FsEntry } from './entries';
 import { removeHostTree, writeHostEntries } from './host-fs';
 import { runProcess } from './host-process';
@@ -62,22 +64,35 @@ async function contextLayout(input: TrustedEvaluationInput, workdir: string): Pr
   return normalizeEntries([...workspaceEntries(submission, workdir), ...trusted]);
 }
 
+/**
+ * The evaluation of a GPU task uses the GPUs its episode's sandbox holds (the agent is idle while
+ * it runs); without a sandbox (a baseline, a sandbox already gone) it takes free ones like a sandbox.
+ */
+async function createWithEpisodeGpus(docker: Docker, episodeId: string, gpus: number, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+  const create = (ids: string[], inventory: Pick<GpuInventory, 'devices'>, holds: boolean) =>
+    dockerCall(() => docker.createContainer(withGpus(options, ids, inventory, holds)));
+  if (gpus === 0) return create([], { devices: false }, false);
+  const [sandbox] = await dockerCall(() => docker.listContainers({ all: true, filters: { label: [`${LABELS.episode}=${episodeId}`, GPU_LABEL] } }));
+  const held = gpusOf(sandbox?.Labels);
+  if (held.length >= gpus) return create(held.slice(0, gpus), hostGpuInventory(), false);
+  return (await createWithGpus(docker, gpus, (ids, inventory) => create(ids, inventory, true))).container;
+}
+
 export async function evaluateInContainer(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
   const { task } = input;
   const docker = dockerClient();
   let container: Docker.Container;
+  const options: Docker.ContainerCreateOptions = {
+    // Never networked, whatever the task: the evaluator has nothing to fetch and must leak nothing.
+    ...containerOptions(task, false, input.data && { data: input.data.publicDir, hidden: input.data.hiddenDir }),
+    User: evaluatorUser(task),
+    Entrypoint: ['bash', '-c', task.evaluation_command],
+    Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`, `MLGYM_SPLIT=${input.split ?? 'test'}`],
+    Cmd: [],
+    Labels: { [LABELS.evaluates]: input.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'evaluation' },
+  };
   try {
-    container = await dockerCall(() =>
-      docker.createContainer({
-        // Never networked, whatever the task: the evaluator has nothing to fetch and must leak nothing.
-        ...containerOptions(task, false, input.data && { data: input.data.publicDir, hidden: input.data.hiddenDir }),
-        User: evaluatorUser(task),
-        Entrypoint: ['bash', '-c', task.evaluation_command],
-        Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`, `MLGYM_SPLIT=${input.split ?? 'test'}`],
-        Cmd: [],
-        Labels: { [LABELS.evaluates]: input.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'evaluation' },
-      }),
-    );
+    container = await createWithEpisodeGpus(docker, input.episodeId, task.resources.gpus, options);
   } catch (err) {
     if (statusCode(err) === 404) throw new SandboxImageMissingError(task.image);
     throw err;

@@ -128,4 +128,6 @@ export interface SandboxSpec {
   taskDir: string;
   /** The task's prepared data; its public/ becomes the workspace's read-only data/. */
   data?: PreparedData;
+  /** Told every few seconds while the sandbox waits for its host's GPUs to free up. */
+  onWait?: (note: string) => void;
 }

@@ -18,7 +18,6 @@ test('limits, user, network and GPUs come from the task', () => {
   assert.equal(containerOptions(task({}, true), true).HostConfig?.NetworkMode, 'bridge');
 });
 
-test('a task that needs GPUs gets a device request for that many', () => {
-  const options = containerOptions(task({ gpus: 2 }), false);
-  assert.deepEqual(options.HostConfig?.DeviceRequests, [{ Driver: '', Count: 2, Capabilities: [['gpu']] }]);
+test('GPUs are never requested by count (every container would get the first N devices)', () => {
+  assert.equal(containerOptions(task({ gpus: 2 }), false).HostConfig?.DeviceRequests, undefined);
 });
