@@ -44,6 +44,8 @@ main(process.argv.slice(2)).then(
     // Expected mistakes (bad flags, unknown task, missing key, no server) are one line, no stack.
     const expected =
       err instanceof UsageError ||
+      // By name: config/temporal.ts loads the SDK, which --help does not need.
+      (err as { name?: string }).name === 'TemporalConfigError' ||
       err instanceof ZodError ||
       (err as { name?: string }).name === 'ApplicationFailure' ||
       (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');

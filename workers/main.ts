@@ -4,7 +4,7 @@ import * as activities from '../activities';
 import { createSweepActivities } from '../activities/sweep';
 import { reapSandboxes } from '../activities/sandbox/reaper';
 import { ensureSearchAttributes } from './search-attributes';
-import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../config/temporal';
+import { TASK_QUEUE, type TemporalConnectionOptions, temporalTarget } from '../config/temporal';
 
 /**
  * Heartbeats carry cancellation: the worker sends them often so a cancel reaches a running command
@@ -14,6 +14,7 @@ import { TASK_QUEUE, temporalAddress, temporalNamespace } from '../config/tempor
 export const HEARTBEAT_THROTTLE = { maxHeartbeatThrottleInterval: '3s', defaultHeartbeatThrottleInterval: '3s' } as const;
 
 export interface WorkerOptions {
+  /** A plain address (tests); by default Temporal's environment configuration (config/temporal.ts). */
   address?: string;
   namespace?: string;
   taskQueue?: string;
@@ -23,13 +24,16 @@ export interface WorkerOptions {
  * Builds a worker that runs episode and sweep workflows and every activity on one task queue. The
  * sweep's activities look at episodes through a client connection of their own.
  */
-export async function createWorker(options: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection; clientConnection: Connection }> {
-  const address = options.address ?? temporalAddress();
-  const namespace = options.namespace ?? temporalNamespace();
-  const added = await ensureSearchAttributes(address, namespace);
+export async function createWorker(
+  options: WorkerOptions = {},
+): Promise<{ worker: Worker; connection: NativeConnection; clientConnection: Connection; namespace: string }> {
+  const target = options.address ? undefined : temporalTarget();
+  const connectionOptions: TemporalConnectionOptions = options.address ? { address: options.address } : target!.connection;
+  const namespace = options.namespace ?? target?.namespace ?? 'default';
+  const added = await ensureSearchAttributes(connectionOptions, namespace);
   if (added.length) process.stderr.write(`registered search attributes: ${added.join(', ')}\n`);
-  const connection = await NativeConnection.connect({ address });
-  const clientConnection = await Connection.connect({ address });
+  const connection = await NativeConnection.connect(connectionOptions);
+  const clientConnection = await Connection.connect(connectionOptions);
   const client = new Client({ connection: clientConnection, namespace });
   const worker = await Worker.create({
     connection,
@@ -43,14 +47,14 @@ export async function createWorker(options: WorkerOptions = {}): Promise<{ worke
     shutdownGraceTime: '10s',
     ...HEARTBEAT_THROTTLE,
   });
-  return { worker, connection, clientConnection };
+  return { worker, connection, clientConnection, namespace };
 }
 
 /** `mlgym worker`: runs until SIGINT/SIGTERM (the SDK shuts down gracefully on both). */
 export async function runWorker(): Promise<void> {
-  const { worker, connection, clientConnection } = await createWorker();
-  process.stderr.write(`worker polling task queue "${worker.options.taskQueue}" on ${temporalAddress()}\n`);
-  const reaper = setInterval(() => void reapOrphans(new Client({ connection: clientConnection, namespace: temporalNamespace() })), REAP_EVERY_MS);
+  const { worker, connection, clientConnection, namespace } = await createWorker();
+  process.stderr.write(`worker polling task queue "${worker.options.taskQueue}" on ${temporalTarget().description}, namespace ${namespace}\n`);
+  const reaper = setInterval(() => void reapOrphans(new Client({ connection: clientConnection, namespace })), REAP_EVERY_MS);
   try {
     await worker.run();
   } finally {

@@ -23,8 +23,10 @@ interface CommandHelp {
 const JSON_FLAG: Flag = ['--json', 'print one JSON object on stdout (human progress stays on stderr)'];
 
 const CONNECTION =
-  'The Temporal server is TEMPORAL_ADDRESS (default localhost:7233), namespace TEMPORAL_NAMESPACE (default default);\n' +
-  'UI links use MLGYM_UI_URL (default http://localhost:8233).';
+  "The Temporal server comes from Temporal's environment configuration, as the temporal CLI reads it: a profile of\n" +
+  'temporal.toml (TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE), overridden by TEMPORAL_ADDRESS (default localhost:7233),\n' +
+  'TEMPORAL_NAMESPACE (default default), TEMPORAL_API_KEY, TEMPORAL_TLS and TEMPORAL_TLS_* (client certificate and key,\n' +
+  'server CA, server name). UI links use MLGYM_UI_URL (default http://localhost:8233).';
 
 export const HELP: Record<string, CommandHelp> = {
   server: {
@@ -55,7 +57,9 @@ export const HELP: Record<string, CommandHelp> = {
     about: 'a worker for all task queues (episodes, sweeps and every activity); run as many as you like',
     details:
       'Runs until SIGINT or SIGTERM, then lets running activities report. No flags; the environment sets it up:\n' +
-      '  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE   the server (default localhost:7233, default)\n' +
+      '  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE   the server (default localhost:7233, default); also TEMPORAL_PROFILE,\n' +
+      '                                         TEMPORAL_CONFIG_FILE, TEMPORAL_API_KEY, TEMPORAL_TLS_* (as the temporal CLI)\n' +
+      '  MLGYM_GPUS=0,1,...                     the GPUs sandboxes may use (default: what nvidia-smi lists)\n' +
       '  MLGYM_TASK_QUEUE                       the task queue (default mlgym)\n' +
       '  MLGYM_MAX_ACTIVITIES                   concurrent activities (default 20)\n' +
       "  MLGYM_DATA=small                       episodes use the tasks' small offline data (default: the full data)\n" +
