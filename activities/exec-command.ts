@@ -103,7 +103,9 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
     poll = quick.status;
   }
   let failedPolls = 0;
-  for (let delay = 50; !poll.done; delay = Math.min(delay * 1.5, 2000)) {
+  // Polls back off to 2 s, and to 5 s once a command has run a minute: a worker holding hundreds of
+  // long commands polls each a few times a minute, and a long command's end is noticed in seconds.
+  for (let delay = 50; !poll.done; delay = Math.min(delay * 1.5, poll.elapsedSec < 60 ? 2000 : 5000)) {
     ctx.heartbeat({ elapsedSec: poll.elapsedSec, outputBytes: poll.outputBytes, lastLine: poll.lastLine.slice(0, 200) });
     try {
       await ctx.sleep(delay);

@@ -14,7 +14,7 @@
  * Not part of CI: a measurement, not a test (the figures depend on the machine).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,18 +29,9 @@ import { EpisodeInput } from '../../lib/episode';
 import { startTemporal } from '../../tests/support/temporal';
 import { episodeWorkflow } from '../../workflows/episode';
 import { REPO_ROOT } from '../lib/settings';
+import { GUESS_TASK, log, median, stepIntervalsMs, writeReplay } from './episodes';
 import { loadTask } from '../lib/tasks';
 
-const GUESS_TASK = path.join(REPO_ROOT, 'tests/fixtures/tasks/guess/task.yaml');
-const reply = (command: string) => `DISCUSSION\nNext.\n\n\`\`\`\n${command}\n\`\`\`\n`;
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-
-const median = (values: number[]) => {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 const ratioOf = (stepMs: number, rawMs: number) => Math.round((stepMs / rawMs) * 100) / 100;
 
@@ -159,10 +150,7 @@ async function timeEpisode(env: TestWorkflowEnvironment, taskQueue: string, traj
   const wallMs = Date.now() - started;
   if (result.exitStatus !== 'submitted') throw new Error(`the episode ended ${result.exitStatus}, not submitted`);
   const events = (await env.client.workflow.getHandle(input.episodeId).fetchHistory()).events ?? [];
-  const modelCalls = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callModel').map((e) => tsToMs(e.eventTime));
-  // Steady state: skip the first two steps (sandbox start, caches warming).
-  const intervals = modelCalls.slice(3).map((at, i) => at - modelCalls[i + 2]);
-  return { stepMs: median(intervals), wallMs, events, image: task.config.image };
+  return { stepMs: median(stepIntervalsMs(events)), wallMs, events, image: task.config.image };
 }
 
 async function main(): Promise<void> {
@@ -180,10 +168,9 @@ async function main(): Promise<void> {
   }
   const scratch = mkdtempSync(path.join(tmpdir(), 'mlgym-bench-step-'));
   process.env.MLGYM_ARTIFACTS = path.join(scratch, 'artifacts');
-  const traj = path.join(scratch, 'true.traj');
-  writeFileSync(
-    traj,
-    JSON.stringify({ trajectory: [...Array.from({ length: steps }, () => reply('true')), reply('submit')].map((response) => ({ response })) }),
+  const traj = writeReplay(
+    path.join(scratch, 'true.traj'),
+    Array.from({ length: steps }, () => 'true'),
   );
 
   log('starting the Temporal dev server and a worker');

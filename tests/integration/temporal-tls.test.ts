@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import tls from 'node:tls';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { GUESS_TASK, reply } from '../support/episode-harness';
+import { makeTestCertificates } from '../support/certificates';
 import { runMlgymCli, startWorkerProcess, type WorkerProcess } from '../support/processes';
 import { startTemporal } from '../support/temporal';
 
@@ -21,45 +21,19 @@ let env: TestWorkflowEnvironment;
 let proxy: tls.Server;
 let proxyAddress: string;
 let handshakes = 0;
+let certs: ReturnType<typeof makeTestCertificates>;
 let worker: WorkerProcess | undefined;
 const dir = mkdtempSync(path.join(tmpdir(), 'mlgym-tls-'));
 const taskQueue = `tls-${process.pid}`;
 const file = (name: string) => path.join(dir, name);
 const traj = file('submit.traj');
 
-/** A CA, and a server certificate it signed for localhost and 127.0.0.1; a second, unrelated CA. */
-function makeCertificates(): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  for (const ca of ['ca', 'other-ca']) {
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=mlgym test ${ca}`, '-keyout', `${ca}.key`, '-out', `${ca}.pem`);
-  }
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
-  writeFileSync(file('san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'server.pem',
-  );
-}
-
 before(async () => {
-  makeCertificates();
+  certs = makeTestCertificates(dir);
   writeFileSync(traj, JSON.stringify({ trajectory: [{ response: reply('submit') }] }));
   env = await startTemporal();
   const [host, port] = env.address.split(':');
-  proxy = tls.createServer({ key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')), ALPNProtocols: ['h2'] }, (secure) => {
+  proxy = tls.createServer({ key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert), ALPNProtocols: ['h2'] }, (secure) => {
     handshakes++;
     const plain = net.connect(Number(port), host);
     secure.pipe(plain).pipe(secure);
@@ -76,7 +50,7 @@ before(async () => {
       `address = "${proxyAddress}"`,
       'namespace = "default"',
       '[profile.fleet.tls]',
-      `server_ca_cert_path = "${file('ca.pem')}"`,
+      `server_ca_cert_path = "${certs.ca}"`,
       'server_name = "localhost"',
       '',
     ].join('\n'),
@@ -90,7 +64,7 @@ after(async () => {
 });
 
 /** The CLI's environment for TLS by variables (nothing of the test's own Temporal settings leaks in). */
-const tlsVars = (ca = file('ca.pem')) => ({
+const tlsVars = (ca = certs.ca) => ({
   TEMPORAL_ADDRESS: proxyAddress,
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca,
   TEMPORAL_TLS_SERVER_NAME: 'localhost',
@@ -121,7 +95,7 @@ test('wrong TLS settings, an unreadable certificate, a bad profile file: one cle
   };
   const args = ['episode', 'status', 'no-such-episode'];
   oneLine(
-    await runMlgymCli(args, tlsVars(file('other-ca.pem'))),
+    await runMlgymCli(args, tlsVars(certs.otherCa)),
     /^mlgym: cannot connect to the Temporal server at 127\.0\.0\.1:\d+ \(TLS\) \(.*\): check the address and the TEMPORAL_TLS_\* \/ TEMPORAL_API_KEY settings or profile$/,
   );
   oneLine(await runMlgymCli(args, tlsVars(file('missing-ca.pem'))), /^mlgym: cannot read the Temporal connection settings .*missing-ca\.pem/);
@@ -131,7 +105,7 @@ test('wrong TLS settings, an unreadable certificate, a bad profile file: one cle
     await runMlgymCli(['worker'], {
       TEMPORAL_CONFIG_FILE: file('temporal.toml'),
       TEMPORAL_PROFILE: 'fleet',
-      TEMPORAL_TLS_SERVER_CA_CERT_PATH: file('other-ca.pem'),
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.otherCa,
     }),
     /^mlgym: cannot connect to the Temporal server at .* \(TLS\)/,
   );

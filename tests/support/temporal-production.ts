@@ -8,6 +8,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { REPO_ROOT } from '../../scripts/lib/settings';
 import { ensureSearchAttributes } from '../../workers/search-attributes';
+import { makeTestCertificates } from './certificates';
 import { freePort } from './processes';
 
 /**
@@ -39,32 +40,6 @@ function asPostgres(command: string, args: string[]): void {
   execFileSync(root ? 'runuser' : command, root ? ['-u', 'postgres', '--', command, ...args] : args, { stdio: 'pipe' });
 }
 
-function makeCertificates(dir: string): void {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  for (const ca of ['ca', 'other-ca']) {
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=mlgym test ${ca}`, '-keyout', `${ca}.key`, '-out', `${ca}.pem`);
-  }
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
-  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'server.pem',
-  );
-}
-
 /** Free ports below 32768: the server records membership ports in a smallint column. */
 async function membershipPorts(count: number): Promise<number[]> {
   const ports: number[] = [];
@@ -91,7 +66,7 @@ export async function startProductionTemporal(logFile: string): Promise<Producti
   const dir = mkdtempSync(path.join(tmpdir(), 'mlgym-temporal-pg-'));
   // The postgres user must reach its data folder inside.
   chmodSync(dir, 0o755);
-  makeCertificates(dir);
+  const certs = makeTestCertificates(dir);
 
   // A private cluster on a free port, trusting local connections, gone with the test.
   const pgData = path.join(dir, 'pg');
@@ -122,7 +97,7 @@ export async function startProductionTemporal(logFile: string): Promise<Producti
     const [frontend, frontendHttp, history, matching, worker] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
     const membership = await membershipPorts(4);
     const address = `127.0.0.1:${frontend}`;
-    const caFile = path.join(dir, 'ca.pem');
+    const caFile = certs.ca;
     const store = (db: string, conns: number) => ({
       sql: {
         pluginName: 'postgres12',
@@ -149,7 +124,7 @@ export async function startProductionTemporal(logFile: string): Promise<Producti
       global: {
         membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
         tls: {
-          frontend: { server: { certFile: path.join(dir, 'server.pem'), keyFile: path.join(dir, 'server.key') }, client },
+          frontend: { server: { certFile: certs.serverCert, keyFile: certs.serverKey }, client },
           systemWorker: { client },
         },
       },
@@ -218,7 +193,7 @@ export async function startProductionTemporal(logFile: string): Promise<Producti
     return {
       address,
       caFile,
-      otherCaFile: path.join(dir, 'other-ca.pem'),
+      otherCaFile: certs.otherCa,
       env: { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TLS_SERVER_CA_CERT_PATH: caFile, TEMPORAL_TLS_SERVER_NAME: 'localhost' },
       async stop() {
         await stopServer();
