@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { SandboxHandle } from '../../lib/episode';
+import { pollOnHost } from './detached-host';
 import { DetachedExecNotFoundError, DetachedStartError, InvalidExecIdError } from './errors';
 import type { SandboxRuntime } from './runtime';
 
@@ -104,7 +105,8 @@ export async function startDetached(
 // sandbox restart pids are handed out again. Until the launcher's background child has exec'd
 // its way to the runner, it is still \`bash -c ... mlgym-launch <this dir> ...\` or
 // \`setsid bash .../mlgym-exec <this dir> ...\`, and in the middle of an exec its command line
-// reads empty: a poll right after the start sees those under load.
+// reads empty: a poll right after the start sees those under load. pollOnHost (detached-host.ts)
+// reads the same fields from the worker's filesystem for sandboxes that share it: keep them in step.
 const POLL = `d=$1
 [ -e "$d/started" ] || { echo missing=1; exit 0; }
 if read -r pid <"$d/pid" 2>/dev/null; then
@@ -146,7 +148,10 @@ echo --
 const LAUNCH_GRACE_SEC = 60;
 
 export async function pollDetached(runtime: SandboxRuntime, handle: SandboxHandle, execId: string): Promise<DetachedStatus> {
-  const result = await runtime.exec(handle, ['bash', '-c', POLL, 'mlgym-poll', execDir(handle, execId)]);
+  const dir = execDir(handle, execId);
+  const onHost = runtime.localPath?.(handle, dir);
+  if (onHost !== undefined) return parsePoll(await pollOnHost(onHost, false), execId);
+  const result = await runtime.exec(handle, ['bash', '-c', POLL, 'mlgym-poll', dir]);
   return parsePoll(result.stdout, execId);
 }
 

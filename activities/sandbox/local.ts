@@ -64,6 +64,11 @@ export class LocalRuntime implements SandboxRuntime {
     return this.copyIn(handle, files);
   }
 
+  /** The sandbox is a folder of this machine: its paths are host paths. */
+  localPath(_handle: SandboxHandle, sandboxPath: string): string {
+    return sandboxPath;
+  }
+
   /** `options.user` is ignored: every command runs as the worker's user. */
   async exec(handle: SandboxHandle, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     await this.requireSandbox(handle);

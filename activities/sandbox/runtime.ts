@@ -53,6 +53,11 @@ export interface SandboxRuntime {
   destroy(handle: SandboxHandle): Promise<void>;
   /** Whether the sandbox still exists (a container may have been removed or its host lost). */
   exists(handle: SandboxHandle): Promise<boolean>;
+  /**
+   * Where a path of the sandbox is on the worker's own filesystem, for runtimes whose sandboxes
+   * share it: readers then read files without starting a process in the sandbox.
+   */
+  localPath?(handle: SandboxHandle, sandboxPath: string): string;
 }
 
 /**

@@ -68,11 +68,13 @@ async function main(): Promise<void> {
   );
   const pid = worker.child.pid!;
   const task = loadTask(GUESS_TASK);
+  // The task's 10 s command timeout would end the sleep long before the hold.
+  const config = { ...task.config, command_timeout: 24 * 3600 };
   const input = (id: string, traj: string) =>
     EpisodeInput.parse({
       episodeId: id,
       taskDir: task.dir,
-      task: task.config,
+      task: config,
       model: `replay:${traj}`,
       modelParams: {},
       runtime: 'local',
