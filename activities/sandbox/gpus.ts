@@ -12,6 +12,8 @@ export interface GpuInventory {
   devices: boolean;
 }
 
+const NO_GPUS: GpuInventory = { ids: [], source: 'none', devices: false };
+
 let probed: string[] | undefined;
 
 /** Real GPUs of this machine by nvidia-smi index, probed once per process; [] without nvidia-smi. */
@@ -83,8 +85,9 @@ export async function createWithGpus(
   create: (ids: string[], inventory: GpuInventory) => Promise<Docker.Container>,
   onWait: (note: string) => void = () => undefined,
 ): Promise<{ container: Docker.Container; gpus: string[] }> {
+  // A sandbox without GPUs neither probes nor reads the inventory: a bad MLGYM_GPUS fails GPU tasks only.
+  if (count === 0) return { container: await create([], NO_GPUS), gpus: [] };
   const inventory = hostGpuInventory();
-  if (count === 0) return { container: await create([], inventory), gpus: [] };
   if (count > inventory.ids.length) throw new GpuUnavailableError(count, inventory.ids.length, inventory.source);
   for (let wait = 1000; ; wait = Math.min(wait * 2, 15_000)) {
     const got = await serially(async (): Promise<{ busy: number } | { container: Docker.Container; gpus: string[] }> => {
