@@ -140,6 +140,10 @@ export async function execCommand(input: ExecCommandInput): Promise<ExecCommandR
   } else if (poll.note) {
     observation += `\n[${poll.note}]`;
   }
+  // Said while the sandbox's disk is full, after a timeout too (a command that kept going after its
+  // writes failed ends by its timeout).
+  const diskNote = await runtime.diskLimitNote?.(input.handle);
+  if (diskNote) observation += `\n[${diskNote}]`;
   const executionTime = poll.elapsedSec ?? (Date.now() - started) / 1000;
   // Not part of the observation: the model is not told about snapshots; the UI shows the record.
   // Independent writes go out together: a step's overhead is mostly round trips.

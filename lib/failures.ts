@@ -46,6 +46,10 @@ export const FailureType = {
   GpuUnavailable: 'GpuUnavailableError',
   /** The host's declared GPU inventory (MLGYM_GPUS) cannot be read. */
   GpuInventory: 'GpuInventoryError',
+  /** This host cannot make sandbox disks at all (not root, no mkfs.ext4, a bad MLGYM_SANDBOX_DISKS). */
+  SandboxDiskUnavailable: 'SandboxDiskUnavailableError',
+  /** Making, mounting or removing a sandbox's disk failed (a retry may succeed). */
+  SandboxDisk: 'SandboxDiskError',
 
   // Episodes.
   /** `episode resume --from-step K` names a step that has no snapshot or transcript. */
@@ -68,6 +72,7 @@ export const NON_RETRYABLE_TYPES: FailureType[] = [
   FailureType.InvalidExecId,
   FailureType.GpuUnavailable,
   FailureType.GpuInventory,
+  FailureType.SandboxDiskUnavailable,
   FailureType.ResumePointInvalid,
 ];
 

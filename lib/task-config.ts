@@ -8,12 +8,22 @@ import { z } from 'zod';
 export const MetricDirection = z.enum(['max', 'min']);
 export type MetricDirection = z.infer<typeof MetricDirection>;
 
+/** The smallest sandbox disk: the command runner's share (at least 16 MB) and the agent's files both fit. */
+export const MIN_DISK_MB = 64;
+/** Room for MLGym's checkpoints, pip installs and caches; data is mounted read-only and does not count. */
+export const DEFAULT_DISK_MB = 20480;
+
 export const TaskResources = z
   .object({
     cpus: z.number().positive().default(1),
     memory_mb: z.number().int().positive().default(2048),
     pids: z.number().int().positive().default(512),
     gpus: z.number().int().nonnegative().default(0),
+    /**
+     * MB the sandbox may write, all told: workspace, home, /tmp, its commands' output (see
+     * activities/sandbox/disk.ts). Each evaluation gets a disk of the same size.
+     */
+    disk_mb: z.number().int().min(MIN_DISK_MB).default(DEFAULT_DISK_MB),
   })
   .strict();
 export type TaskResources = z.infer<typeof TaskResources>;
@@ -94,7 +104,7 @@ export const TaskConfig = z
     /** Files only the evaluator sees (test labels, answers). They never enter the agent's sandbox. */
     hidden_files: z.array(z.string()).default([]),
     image: z.string().default('mlgym/task-python:latest'),
-    resources: TaskResources.default({ cpus: 1, memory_mb: 2048, pids: 512, gpus: 0 }),
+    resources: TaskResources.default({ cpus: 1, memory_mb: 2048, pids: 512, gpus: 0, disk_mb: DEFAULT_DISK_MB }),
     network: z.boolean().default(false),
     /** Short command timeout in seconds; long runs use training_timeout via `long_run`. */
     command_timeout: z.number().int().positive().default(25),

@@ -1,10 +1,12 @@
 import * as os from 'node:os';
 import type Docker from 'dockerode';
 import type { SandboxHandle } from '../../lib/episode';
-import { containerOptions, LABELS } from './container-config';
+import { TaskResources } from '../../lib/task-config';
+import { containerOptions, LABELS, withDisk } from './container-config';
+import { attachDisk, diskLimitNote, makeDisk, releaseDisk } from './disk';
 import { checkDockerReachable, dockerCall, dockerClient, isMissingContainer, onContainer, statusCode } from './docker-client';
 import { dirsBetween, fileEntry, type FsEntry, normalizeEntries } from './entries';
-import { SandboxImageMissingError } from './errors';
+import { SandboxGoneError, SandboxImageMissingError } from './errors';
 import { createWithGpus, gpusOf, withGpus } from './gpus';
 import { evaluateInContainer, type TrustedEvaluationInput, type TrustedEvaluationResult } from './evaluation-context';
 import { type PrepareJob, type PrepareRun, prepareInContainer } from './prepare-runs';
@@ -12,7 +14,7 @@ import { type SandboxSpec, sandboxLayout } from './layout';
 import { dockerPaths, safeName } from './paths';
 import { runExec } from './docker-exec';
 import type { ExecOptions, ExecResult, FileToCopy, SandboxRuntime } from './runtime';
-import { packEntries, readSingleFile } from './tar';
+import { putEntries, readSingleFile } from './tar';
 
 /** One container per episode, driven through the Docker API (no docker CLI needed on the worker). */
 export class DockerRuntime implements SandboxRuntime {
@@ -51,8 +53,9 @@ export class DockerRuntime implements SandboxRuntime {
       try {
         return await runExec(this.docker, container, handle, argv, options);
       } catch (err) {
-        // A daemon restart stops containers; the episode's files survive in the container's layer.
+        // A daemon restart stops containers; the episode's files survive on its disk.
         if (statusCode(err) !== 409) throw err;
+        if (!(await diskReady((await container.inspect()).Config.Labels))) throw new SandboxGoneError(handle.episodeId, 'its disk is gone');
         await startContainer(container);
         return runExec(this.docker, container, handle, argv, options);
       }
@@ -74,7 +77,7 @@ export class DockerRuntime implements SandboxRuntime {
 
   async writeEntries(handle: SandboxHandle, entries: FsEntry[]): Promise<void> {
     const container = this.container(handle);
-    await onContainer(handle.episodeId, () => container.putArchive(packEntries(entries), { path: '/' }));
+    await onContainer(handle.episodeId, () => putEntries(container, entries));
   }
 
   async copyOut(handle: SandboxHandle, path: string): Promise<Buffer | undefined> {
@@ -98,6 +101,12 @@ export class DockerRuntime implements SandboxRuntime {
       // Already gone, or a concurrent destroy is removing it.
       if (statusCode(err) !== 404 && statusCode(err) !== 409) throw err;
     }
+    await releaseDisk(sandboxName(handle.episodeId));
+  }
+
+  /** Said after every command while the sandbox's disk is full (see activities/sandbox/disk.ts). */
+  diskLimitNote(handle: SandboxHandle): Promise<string | undefined> {
+    return diskLimitNote(sandboxName(handle.episodeId));
   }
 
   async exists(handle: SandboxHandle): Promise<boolean> {
@@ -127,8 +136,9 @@ export async function createDockerSandbox(spec: SandboxSpec, docker: Docker = do
     const found = await onContainer(spec.episodeId, () => docker.listContainers({ all: true, filters: { label: [`${LABELS.episode}=${spec.episodeId}`] } }));
     if (found[0]) {
       const handle = handleFor(spec, found[0].Id, gpusOf(found[0].Labels));
-      if (await runtime.copyOut(handle, dockerPaths.readyMarker)) {
-        if (found[0].State !== 'running') await startContainer(docker.getContainer(found[0].Id));
+      const running = found[0].State === 'running';
+      if ((running || (await diskReady(found[0].Labels))) && (await runtime.copyOut(handle, dockerPaths.readyMarker))) {
+        if (!running) await startContainer(docker.getContainer(found[0].Id));
         return handle;
       }
       await runtime.destroy(handle);
@@ -144,6 +154,12 @@ export async function createDockerSandbox(spec: SandboxSpec, docker: Docker = do
 
 async function createFresh(spec: SandboxSpec, docker: Docker, runtime: DockerRuntime): Promise<SandboxHandle> {
   const { task } = spec;
+  const name = sandboxName(spec.episodeId);
+  // A disk without a container is left from an interrupted setup (or its container was removed):
+  // it holds the ready marker, so it must not pass into the new sandbox.
+  await releaseDisk(name);
+  // Parsed: an episode started before disks existed carries a task without disk_mb.
+  const disk = await makeDisk(name, { episodeId: spec.episodeId, role: 'sandbox', limitMb: TaskResources.parse(task.resources).disk_mb });
   const base = containerOptions(task, task.network, spec.data && { data: spec.data.publicDir });
   let created: { container: Docker.Container; gpus: string[] };
   try {
@@ -154,14 +170,19 @@ async function createFresh(spec: SandboxSpec, docker: Docker, runtime: DockerRun
         onContainer(spec.episodeId, () =>
           docker.createContainer(
             withGpus(
-              {
-                ...base,
-                name: `mlgym-${safeName(spec.episodeId)}`,
-                // Keeps the container alive between commands; every command is a `docker exec`.
-                Entrypoint: ['sleep', 'infinity'],
-                Cmd: [],
-                Labels: { [LABELS.episode]: spec.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'sandbox' },
-              },
+              withDisk(
+                {
+                  ...base,
+                  // Nothing reads a sandbox's log (PID 1 is `sleep`): nothing the agent prints to it is kept.
+                  HostConfig: { ...base.HostConfig, LogConfig: { Type: 'none', Config: {} } },
+                  name,
+                  // Keeps the container alive between commands; every command is a `docker exec`.
+                  Entrypoint: ['sleep', 'infinity'],
+                  Cmd: [],
+                  Labels: { [LABELS.episode]: spec.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'sandbox' },
+                },
+                disk,
+              ),
               ids,
               inventory,
             ),
@@ -170,6 +191,8 @@ async function createFresh(spec: SandboxSpec, docker: Docker, runtime: DockerRun
       spec.onWait,
     );
   } catch (err) {
+    // 409: a concurrent attempt made the container, with this disk.
+    if (statusCode(err) !== 409) await releaseDisk(name);
     if (statusCode(err) === 404) throw new SandboxImageMissingError(task.image);
     throw err;
   }
@@ -193,6 +216,18 @@ function handleFor(spec: SandboxSpec, containerId: string, gpus: string[]): Sand
     host: os.hostname(),
     ...(gpus.length && { gpus }),
   };
+}
+
+/** The name of an episode's container and of its disk. */
+const sandboxName = (episodeId: string) => `mlgym-${safeName(episodeId)}`;
+
+/**
+ * Mounts a stopped sandbox's disk again if the host lost it (a reboot), so its files can be read and
+ * it can start; false when the disk is gone, and the sandbox's files with it.
+ */
+async function diskReady(labels: Record<string, string> | undefined): Promise<boolean> {
+  const disk = labels?.[LABELS.disk];
+  return disk === undefined || attachDisk(disk);
 }
 
 async function startContainer(container: Docker.Container): Promise<void> {

@@ -80,3 +80,19 @@ export class GpuUnavailableError extends Error {
     );
   }
 }
+
+/** This host cannot make sandbox disks at all: a person must change its setup. */
+export class SandboxDiskUnavailableError extends Error {
+  override name = FailureType.SandboxDiskUnavailable;
+  constructor(reason: string) {
+    super(
+      `cannot give sandboxes a disk limit on this host: ${reason}. Run the worker as root on the Docker host, ` +
+        "or set MLGYM_SANDBOX_DISKS=off to run sandboxes without a disk limit (an agent can then fill this host's disk)",
+    );
+  }
+}
+
+/** Making, mounting or removing a sandbox's disk failed. */
+export class SandboxDiskError extends Error {
+  override name = FailureType.SandboxDisk;
+}

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import type { TaskConfig } from '../../lib/task-config';
-import { containerOptions, LABELS } from './container-config';
+import { type TaskConfig, TaskResources } from '../../lib/task-config';
+import { containerOptions, LABELS, withDisk } from './container-config';
+import { makeDisk, releaseDisk, type SandboxDisk } from './disk';
 import { demuxBuffer, dockerCall, dockerClient, statusCode } from './docker-client';
 import { settleWithin } from '../async';
 import { SandboxImageMissingError } from './errors';
@@ -13,9 +15,9 @@ import { normalizeEntries, type FsEntry } from './entries';
 import { removeHostTree, writeHostEntries } from './host-fs';
 import { runProcess } from './host-process';
 import { evaluationLayout } from './layout';
-import { dockerPaths } from './paths';
+import { dockerPaths, safeName } from './paths';
 import { type Submission, workspaceEntries } from './submission';
-import { packEntries } from './tar';
+import { putEntries } from './tar';
 import type { PreparedData } from './task-data';
 
 /**
@@ -78,19 +80,38 @@ async function createWithEpisodeGpus(docker: Docker, episodeId: string, gpus: nu
   return (await createWithGpus(docker, gpus, (ids, inventory) => create(ids, inventory, true))).container;
 }
 
+/**
+ * The evaluator, and the agent's code it may run, write to a disk of their own as large as the
+ * sandbox's (activities/sandbox/disk.ts), removed with the container.
+ */
 export async function evaluateInContainer(input: TrustedEvaluationInput): Promise<TrustedEvaluationResult> {
+  const name = `mlgym-eval-${safeName(input.episodeId)}-${randomBytes(4).toString('hex')}`;
+  const limitMb = TaskResources.parse(input.task.resources).disk_mb;
+  const disk = await makeDisk(name, { episodeId: input.episodeId, role: 'evaluation', limitMb });
+  try {
+    return await evaluateOnDisk(input, disk);
+  } finally {
+    // Left behind, the reaper removes it once it is old.
+    await releaseDisk(name).catch(() => undefined);
+  }
+}
+
+async function evaluateOnDisk(input: TrustedEvaluationInput, disk: SandboxDisk | undefined): Promise<TrustedEvaluationResult> {
   const { task } = input;
   const docker = dockerClient();
   let container: Docker.Container;
-  const options: Docker.ContainerCreateOptions = {
-    // Never networked, whatever the task: the evaluator has nothing to fetch and must leak nothing.
-    ...containerOptions(task, false, input.data && { data: input.data.publicDir, hidden: input.data.hiddenDir }),
-    User: evaluatorUser(task),
-    Entrypoint: ['bash', '-c', task.evaluation_command],
-    Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`, `MLGYM_SPLIT=${input.split ?? 'test'}`],
-    Cmd: [],
-    Labels: { [LABELS.evaluates]: input.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'evaluation' },
-  };
+  const options = withDisk(
+    {
+      // Never networked, whatever the task: the evaluator has nothing to fetch and must leak nothing.
+      ...containerOptions(task, false, input.data && { data: input.data.publicDir, hidden: input.data.hiddenDir }),
+      User: evaluatorUser(task),
+      Entrypoint: ['bash', '-c', task.evaluation_command],
+      Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`, `MLGYM_SPLIT=${input.split ?? 'test'}`],
+      Cmd: [],
+      Labels: { [LABELS.evaluates]: input.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'evaluation' },
+    },
+    disk,
+  );
   try {
     container = await createWithEpisodeGpus(docker, input.episodeId, task.resources.gpus, options);
   } catch (err) {
@@ -99,7 +120,7 @@ export async function evaluateInContainer(input: TrustedEvaluationInput): Promis
   }
   try {
     const layout = await contextLayout(input, dockerPaths.workspace);
-    await container.putArchive(packEntries(layout), { path: '/' });
+    await putEntries(container, layout);
     await container.start();
     const exited = container.wait().then(
       () => undefined,

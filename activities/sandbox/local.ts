@@ -14,7 +14,8 @@ import type { ExecOptions, ExecResult, FileToCopy, SandboxRuntime } from './runt
 
 /**
  * Sandboxes as plain directories on the worker's machine, for machines without Docker. Commands
- * run as the worker's own user: there is no isolation at all, which warnOnce says loudly.
+ * run as the worker's own user: there is no isolation at all, which warnOnce says loudly, and no
+ * disk limit (resources.disk_mb applies to docker sandboxes only).
  */
 
 let warned = false;
@@ -26,7 +27,7 @@ function warnOnce(): void {
       '',
       '!!! WARNING: the local runtime does NOT isolate the agent.',
       '!!! Its commands run as your user on this machine: no container, no network block, no CPU,',
-      '!!! memory or process limits. The evaluator and the hidden files are reachable by a',
+      '!!! memory, process or disk limits. The evaluator and the hidden files are reachable by a',
       '!!! determined agent, so scores are not tamper-proof. Use --runtime docker for real runs.',
       '',
     ].join('\n') + '\n',

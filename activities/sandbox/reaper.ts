@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
+import type Docker from 'dockerode';
 import { LABELS } from './container-config';
+import { listDisks, releaseDisk } from './disk';
 import { dockerClient } from './docker-client';
 import { LocalRuntime, listLocalSandboxes } from './local';
 
@@ -9,6 +11,8 @@ const EVALUATION_MAX_AGE_SEC = 4 * 3600;
 
 export interface ReapReport {
   removedContainers: string[];
+  /** Disks (activities/sandbox/disk.ts) no container uses any more, by folder name. */
+  removedDisks: string[];
   removedLocalSandboxes: string[];
   kept: number;
 }
@@ -24,10 +28,11 @@ export interface ReapOptions {
 
 /**
  * Removes sandboxes whose episode is closed (or unknown to the server): containers found by their
- * ownership labels, local sandboxes by the episode id they record.
+ * ownership labels, then the disks no container uses any more (left by a worker that crashed while
+ * making or removing a sandbox or an evaluation), local sandboxes by the episode id they record.
  */
 export async function reapSandboxes(client: Client, options: ReapOptions = {}): Promise<ReapReport> {
-  const report: ReapReport = { removedContainers: [], removedLocalSandboxes: [], kept: 0 };
+  const report: ReapReport = { removedContainers: [], removedDisks: [], removedLocalSandboxes: [], kept: 0 };
   const graceMs = (options.graceSec ?? 0) * 1000;
   /** Closed for longer than the grace period; an episode this server does not know counts from the sandbox's creation. */
   const closed = async (episodeId: string, createdMs: number) => {
@@ -59,6 +64,7 @@ export async function reapSandboxes(client: Client, options: ReapOptions = {}): 
         .catch(() => undefined);
       report.removedContainers.push(episodeId ?? container.Id.slice(0, 12));
     }
+    report.removedDisks = await reapDisks(docker, closed);
   }
 
   const local = new LocalRuntime();
@@ -72,4 +78,27 @@ export async function reapSandboxes(client: Client, options: ReapOptions = {}): 
     report.removedLocalSandboxes.push(handle.episodeId);
   }
   return report;
+}
+
+/**
+ * Releases the disks no container uses: a sandbox's once its episode is closed (until then a retried
+ * setup makes it again), an evaluation's once older than any evaluation lasts.
+ */
+async function reapDisks(docker: Docker, closed: (episodeId: string, createdMs: number) => Promise<boolean>): Promise<string[]> {
+  const users = await docker.listContainers({ all: true, filters: { label: [LABELS.disk] } });
+  const used = new Set(users.map((container) => container.Labels[LABELS.disk]));
+  const removed: string[] = [];
+  for (const disk of await listDisks()) {
+    if (used.has(disk.name)) continue;
+    const { role, episodeId } = disk.record;
+    const orphan = role === 'evaluation' ? Date.now() - disk.createdMs > EVALUATION_MAX_AGE_SEC * 1000 : await closed(episodeId, disk.createdMs);
+    if (!orphan) continue;
+    try {
+      await releaseDisk(disk.name);
+      removed.push(disk.name);
+    } catch {
+      // Still busy: the next pass tries again.
+    }
+  }
+  return removed;
 }

@@ -54,6 +54,11 @@ export interface SandboxRuntime {
   /** Whether the sandbox still exists (a container may have been removed or its host lost). */
   exists(handle: SandboxHandle): Promise<boolean>;
   /**
+   * What to tell the agent after a command while the sandbox's disk limit is reached; undefined
+   * while there is room. Absent for runtimes without a disk limit (local).
+   */
+  diskLimitNote?(handle: SandboxHandle): Promise<string | undefined>;
+  /**
    * Where a path of the sandbox is on the worker's own filesystem, for runtimes whose sandboxes
    * share it: readers then read files without starting a process in the sandbox.
    */

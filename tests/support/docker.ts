@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { LABELS } from '../../activities/sandbox/container-config';
+import { releaseDisk } from '../../activities/sandbox/disk';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -33,17 +35,22 @@ function provision(): DockerAvailability {
   return { ok: true };
 }
 
-/** Force-removes every container carrying the label (tests clean up after themselves, even on failure). */
+/**
+ * Force-removes every container carrying the label, and their disks (tests clean up after
+ * themselves, even on failure).
+ */
 export async function removeLabelled(label: string): Promise<void> {
   const docker = new Docker();
   const found = await docker.listContainers({ all: true, filters: { label: [label] } });
   await Promise.all(
-    found.map((c) =>
-      docker
+    found.map(async (c) => {
+      await docker
         .getContainer(c.Id)
         .remove({ force: true })
-        .catch(() => undefined),
-    ),
+        .catch(() => undefined);
+      const disk = c.Labels[LABELS.disk];
+      if (disk) await releaseDisk(disk);
+    }),
   );
 }
 

@@ -20,10 +20,17 @@ test('permanent failures are non-retryable; the ones that may pass are not', () 
     FailureType.TaskData,
     FailureType.MissingApiKey,
     FailureType.ResumePointInvalid,
+    FailureType.SandboxDiskUnavailable,
   ]) {
     assert.ok(NON_RETRYABLE_TYPES.includes(permanent), permanent);
   }
-  for (const passing of [FailureType.DockerUnreachable, FailureType.ProviderUnavailable, FailureType.SandboxGone, FailureType.DetachedStart]) {
+  for (const passing of [
+    FailureType.DockerUnreachable,
+    FailureType.ProviderUnavailable,
+    FailureType.SandboxGone,
+    FailureType.DetachedStart,
+    FailureType.SandboxDisk,
+  ]) {
     assert.ok(!NON_RETRYABLE_TYPES.includes(passing), passing);
   }
 });
