@@ -1,5 +1,5 @@
 import { episodeKeys } from '../lib/artifact-keys';
-import { isTestScore, type Evaluation, type Usage } from '../lib/episode';
+import { isTestScore, type Evaluation, type HostLoss, type Usage } from '../lib/episode';
 import type { TranscriptMessage } from '../lib/history';
 import type { SnapshotReport } from '../lib/snapshot';
 import type { SupersededRuns } from './snapshot/supersede';
@@ -33,6 +33,8 @@ export interface FinishInput {
 export interface Placement {
   host: string;
   gpus: string[];
+  /** Hosts the sandbox was lost with, and the steps whose workspace changes went with them. */
+  hostLosses?: HostLoss[];
 }
 
 /** What the model-call and command activities store per step (see call-model.ts, exec-command.ts). */

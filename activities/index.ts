@@ -10,3 +10,4 @@ export { loadResumePoint } from './resume';
 export { restoreSandbox } from './snapshot/restore';
 // The sweep's activities need a Temporal Client: workers register createSweepActivities(client)
 // from './sweep' next to these.
+export { relocateSandbox } from './snapshot/relocate';

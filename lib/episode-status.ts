@@ -28,15 +28,20 @@ export function episodeStatus(input: Pick<EpisodeInput, 'episodeId' | 'task'>, p
     sandbox: progress.sandbox,
     exitStatus: flags.exitStatus,
     blockedReason: flags.blockedReason,
+    ...(progress.hostLosses?.length && { hostLosses: progress.hostLosses }),
   };
 }
 
-/** The search attributes the Temporal UI filters episodes by; `status` is a phase or the exit status. */
+/**
+ * The search attributes the Temporal UI filters episodes by; `status` is a phase or the exit status.
+ * `host` (the sandbox's host) only where the workflow routes by host: older runs never set it.
+ */
 export function episodeSearchAttributes(
   input: Pick<EpisodeInput, 'task' | 'model' | 'sweepId'>,
   progress: EpisodeProgress,
   status: string,
   blockedReason: string | undefined,
+  host?: string,
 ): SearchAttributeUpdatePair[] {
   const best = bestScoreOf(input.task, progress);
   return [
@@ -49,5 +54,6 @@ export function episodeSearchAttributes(
     // null removes the reason once the episode is unblocked.
     { key: SA.blockedReason, value: blockedReason?.slice(0, 1000) ?? null },
     ...(best === undefined ? [] : [{ key: SA.bestScore, value: best }]),
+    ...(host === undefined ? [] : [{ key: SA.host, value: host }]),
   ];
 }

@@ -36,6 +36,9 @@ export const ModelParams = z
   .strict();
 export type ModelParams = z.infer<typeof ModelParams>;
 
+/** Episodes recorded before the setting existed have no host_lost_after_sec: they get this. */
+export const DEFAULT_HOST_LOST_AFTER_SEC = 120;
+
 export const EpisodeLimits = z
   .object({
     max_steps: z.number().int().positive().default(50),
@@ -62,6 +65,11 @@ export const EpisodeLimits = z
      * larger file is listed but not stored, and the step's record reports it. 0 turns snapshots off.
      */
     snapshot_max_file_mb: z.number().nonnegative().default(100),
+    /**
+     * A sandbox's host that neither heartbeats nor picks up work for this long is lost: the episode
+     * moves to another host and restores its workspace from the last snapshot.
+     */
+    host_lost_after_sec: z.number().int().min(10).default(DEFAULT_HOST_LOST_AFTER_SEC),
   })
   .strict();
 export type EpisodeLimits = z.infer<typeof EpisodeLimits>;
@@ -120,6 +128,21 @@ export interface EpisodeProgress {
   limits: EpisodeLimits;
   /** The step whose stored workspace snapshot describes the workspace now (none taken yet: absent). */
   snapshotStep?: number;
+  /** Hosts this episode's sandbox was lost with, in order. */
+  hostLosses?: HostLoss[];
+}
+
+/** A sandbox's host stopped answering: the episode went on elsewhere from its last snapshot. */
+export interface HostLoss {
+  host: string;
+  /** The step whose command or evaluation was running when the host was found lost. */
+  step: number;
+  /** The snapshot the new sandbox's workspace was restored from (absent: none taken; a fresh workspace). */
+  restoredFromStep?: number;
+  /** Steps whose changes to the workspace are gone (after the snapshot, up to `step`). */
+  lostSteps: number[];
+  /** Where the episode went on. */
+  newHost: string;
 }
 
 /**
@@ -151,6 +174,7 @@ export interface EpisodeStatus {
   exitStatus?: string;
   /** Why the episode waits for a user (e.g. the provider rejected the API key); cleared by resume. */
   blockedReason?: string;
+  hostLosses?: HostLoss[];
 }
 
 export interface EpisodeResult {

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
 
 /**
  * Every failure type this project throws from activities: the code that throws, the retry policies
@@ -96,4 +96,13 @@ export function rootCause(err: unknown): string {
   let current = err as Error;
   while (current.cause instanceof Error) current = current.cause;
   return String(current.message ?? current).split('\n')[0];
+}
+
+/**
+ * An activity on a sandbox host's own queue that no worker picked up in time (schedule-to-start):
+ * the host is down or cut off. A heartbeat timeout alone is not enough: it is retried on the same
+ * queue, and only a host that does not come back leaves the retry unclaimed.
+ */
+export function isHostSilent(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
 }

@@ -13,6 +13,8 @@ export const SA = {
   cost: defineSearchAttributeKey('MlgymCost', SearchAttributeType.DOUBLE),
   step: defineSearchAttributeKey('MlgymStep', SearchAttributeType.INT),
   blockedReason: defineSearchAttributeKey('MlgymBlockedReason', SearchAttributeType.TEXT),
+  /** The host holding the episode's sandbox (a fleet's `mlgym worker --host` id). */
+  host: defineSearchAttributeKey('MlgymHost', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `name=Type` pairs for `temporal server start-dev --search-attribute`. */

@@ -1,5 +1,7 @@
 import {
+  type ActivityOptions,
   ActivityCancellationType,
+  type RetryPolicy,
   CancellationScope,
   condition,
   continueAsNew,
@@ -12,29 +14,50 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { CallModelInput, CallModelResult } from '../activities/call-model';
-import type { EpisodeInput, EpisodePhase, EpisodeProgress, EpisodeResult, Evaluation, ExitReason, ResumeRequest } from '../lib/episode';
+import {
+  DEFAULT_HOST_LOST_AFTER_SEC,
+  type EpisodeInput,
+  type EpisodePhase,
+  type EpisodeProgress,
+  type EpisodeResult,
+  type Evaluation,
+  type ExitReason,
+  type HostLoss,
+  type ResumeRequest,
+  type SandboxHandle,
+} from '../lib/episode';
 import { exitStatus, type SubmissionOutcome } from '../lib/exit-status';
 import { preview } from '../lib/truncate';
 import { parseAgentCommand } from '../lib/agent-commands';
-import { blockingReason, NON_RETRYABLE_TYPES } from '../lib/failures';
+import { blockingReason, isHostSilent, NON_RETRYABLE_TYPES } from '../lib/failures';
 import { snapshotExcludes, snapshotSettings } from '../lib/snapshot';
+import { hostQueue, provisioningQueue } from '../lib/task-queues';
+import { hostLoss, hostLossObservation } from '../lib/host-loss';
 import { isTrainingCommand, NO_OUTPUT_TIMEOUT_SEC } from '../lib/mlgym-env';
 import { cancelSignal, pauseSignal, raiseLimitsSignal, resumeSignal, statusQuery } from '../lib/episode-messages';
 import { billModelCall, limitReached, recordEvaluation, startingProgress } from '../lib/episode-progress';
 import { episodeResult } from '../lib/episode-result';
 import { episodeSearchAttributes, episodeStatus } from '../lib/episode-status';
 
-const { startTranscript, teardownSandbox, finishEpisode, loadResumePoint, recordObservation } = proxyActivities<typeof activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-});
+const RETRY: RetryPolicy = { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
 
-/** A sandbox may wait hours for its host's GPUs to free up: it heartbeats while it waits. */
-const { prepareSandbox } = proxyActivities<typeof activities>({
-  startToCloseTimeout: '1 day',
+const SHORT: ActivityOptions = { startToCloseTimeout: '5 minutes', retry: RETRY };
+
+/** A sandbox may wait hours for its host's GPUs (or, in a fleet, for a host with room): it heartbeats while it waits. */
+const PROVISION: ActivityOptions = { startToCloseTimeout: '1 day', heartbeatTimeout: '2 minutes', retry: RETRY };
+
+const COMMAND: ActivityOptions = {
+  startToCloseTimeout: '3 hours',
+  // On a cancel, wait until the command's process tree is killed before autosubmitting.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-});
+  retry: { ...RETRY, maximumAttempts: 20 },
+};
+
+/** Restoring a workspace copies its files back in: it may take a while, so it heartbeats. */
+const RESTORE: ActivityOptions = { startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: RETRY };
+
+const { startTranscript, finishEpisode, loadResumePoint } = proxyActivities<typeof activities>(SHORT);
 
 const { callModel } = proxyActivities<typeof activities>({
   startToCloseTimeout: '15 minutes',
@@ -43,20 +66,26 @@ const { callModel } = proxyActivities<typeof activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
-const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({
-  startToCloseTimeout: '3 hours',
-  // On a cancel, wait until the command's process tree is killed before autosubmitting.
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-});
+/** Making, restoring and moving a sandbox: on the shared provisioning queue where episodes route by host. */
+function provisioningCalls(taskQueue?: string) {
+  const { prepareSandbox } = proxyActivities<typeof activities>({ ...PROVISION, taskQueue });
+  const { restoreSandbox, relocateSandbox } = proxyActivities<typeof activities>({ ...RESTORE, taskQueue });
+  return { prepareSandbox, restoreSandbox, relocateSandbox };
+}
 
-/** Restoring a workspace copies its files back in: it may take a while, so it heartbeats. */
-const { restoreSandbox } = proxyActivities<typeof activities>({
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-});
+/**
+ * What an episode does to an existing sandbox. Routed by host, on the host's own queue: a host that
+ * picks nothing up within `lostAfterSec` (nor heartbeats a running command) is silent, the call
+ * fails with a schedule-to-start timeout, and the episode relocates (see relocateSandbox).
+ */
+function sandboxCalls(host?: { taskQueue: string; lostAfterSec: number }) {
+  // Durations in ms.
+  const route = host && { taskQueue: host.taskQueue, scheduleToStartTimeout: host.lostAfterSec * 1000 };
+  const beating = host && { ...route, heartbeatTimeout: Math.min(host.lostAfterSec, 120) * 1000 };
+  const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({ ...COMMAND, ...beating });
+  const { recordObservation, teardownSandbox } = proxyActivities<typeof activities>({ ...SHORT, ...route });
+  return { execCommand, evaluateSubmission, recordObservation, teardownSandbox };
+}
 
 /**
  * One agent episode: prepare a sandbox, then loop model call -> command -> observation until the
@@ -80,6 +109,14 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
   const stepTemplates = agent && { nextStepTemplate: agent.nextStepTemplate, nextStepNoOutputTemplate: agent.nextStepNoOutputTemplate, env: agent.env };
   const modelSettings = agent && { historyProcessor: agent.historyProcessor, formatError: agent.formatError, outputParser: agent.outputParser };
   const toolEnv = agent && { WINDOW: String(agent.window), OVERLAP: String(agent.overlap) };
+  // Episodes started before fleets ran every sandbox activity on their own task queue.
+  const routed = patched('host-routing');
+  const baseQueue = workflowInfo().taskQueue;
+  const provisioning = provisioningCalls(routed ? provisioningQueue(baseQueue, input.task.resources.gpus) : undefined);
+  const onSandbox = (handle: SandboxHandle) =>
+    sandboxCalls(
+      routed ? { taskQueue: hostQueue(baseQueue, handle.host), lostAfterSec: progress.limits.host_lost_after_sec ?? DEFAULT_HOST_LOST_AFTER_SEC } : undefined,
+    );
 
   setHandler(statusQuery, () => episodeStatus(input, progress, { phase, paused, blockedReason, exitStatus: finalStatus }));
   setHandler(pauseSignal, () => void (paused = true));
@@ -95,7 +132,8 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     progress.limits = { ...progress.limits, ...raise };
   });
 
-  const publish = (status: string) => upsertSearchAttributes(episodeSearchAttributes(input, progress, status, blockedReason));
+  const publish = (status: string) =>
+    upsertSearchAttributes(episodeSearchAttributes(input, progress, status, blockedReason, routed ? progress.sandbox?.host : undefined));
 
   if (resume && !carried) {
     // `mlgym episode resume`: a new run of an episode that failed or was terminated. Its progress
@@ -105,7 +143,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     ]);
     Object.assign(progress, point, { limits: resume.limits ?? input.limits });
     publish('starting');
-    const restored = await restoreSandbox.executeWithOptions({ summary: `resume: workspace of step ${resume.fromStep}` }, [
+    const restored = await provisioning.restoreSandbox.executeWithOptions({ summary: `resume: workspace of step ${resume.fromStep}` }, [
       {
         episodeId: input.episodeId,
         taskDir: input.taskDir,
@@ -118,7 +156,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     progress.sandbox = restored.handle;
   } else if (!progress.sandbox) {
     publish('starting');
-    progress.sandbox = await prepareSandbox.executeWithOptions({ summary: `sandbox: ${input.runtime} for ${input.task.id}` }, [
+    progress.sandbox = await provisioning.prepareSandbox.executeWithOptions({ summary: `sandbox: ${input.runtime} for ${input.task.id}` }, [
       { episodeId: input.episodeId, taskDir: input.taskDir, task: input.task, runtime: input.runtime },
     ]);
     progress.transcriptLength = await startTranscript({
@@ -129,31 +167,104 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       ...(agent && { agent }),
     });
   }
-  const sandbox = progress.sandbox;
   phase = 'running';
   publish('running');
 
-  const evaluate = async (kind: Evaluation['kind'], asStep: boolean): Promise<SubmissionOutcome> => {
+  /**
+   * Runs `call` on the sandbox. When its host goes silent, the sandbox is relocated: if it stayed
+   * where it was (the host came back), the call is made again and re-attaches; if it moved, the
+   * loss is returned for the caller to tell the agent.
+   */
+  const onHost = async <T>(
+    step: number,
+    call: (calls: ReturnType<typeof onSandbox>, handle: SandboxHandle) => Promise<T>,
+  ): Promise<{ done: T } | { lost: HostLoss }> => {
+    for (;;) {
+      const handle = progress.sandbox!;
+      try {
+        return { done: await call(onSandbox(handle), handle) };
+      } catch (err) {
+        if (!routed || !isHostSilent(err)) throw err;
+        const relocated = await provisioning.relocateSandbox.executeWithOptions({ summary: `host ${handle.host} silent: relocating the sandbox` }, [
+          {
+            episodeId: input.episodeId,
+            taskDir: input.taskDir,
+            task: input.task,
+            runtime: input.runtime,
+            snapshotStep: progress.snapshotStep,
+            exclude: snapshotExcludes(input.task),
+            previous: handle,
+          },
+        ]);
+        progress.sandbox = relocated.handle;
+        publish('running');
+        if (relocated.moved) {
+          const lost = hostLoss(handle.host, step, relocated.report?.snapshotStep, relocated.handle.host);
+          (progress.hostLosses ??= []).push(lost);
+          return { lost };
+        }
+      }
+    }
+  };
+
+  /** Answers a step without running anything (a refused action, a lost host); the step still counts. */
+  const observe = async (step: number, observation: string): Promise<void> => {
+    for (;;) {
+      const recorded = await onHost(step, (calls, handle) =>
+        calls.recordObservation({
+          episodeId: input.episodeId,
+          step,
+          handle,
+          observation,
+          transcriptLength: progress.transcriptLength,
+          maxSteps: progress.limits.max_steps,
+          ...(stepTemplates && { stepTemplates }),
+        }),
+      );
+      if ('done' in recorded) {
+        progress.transcriptLength = recorded.done.transcriptLength;
+        return;
+      }
+      observation = hostLossObservation(recorded.lost);
+    }
+  };
+
+  /**
+   * A validate (a step: a lost host is told as its observation) or the final submit (made again on
+   * the relocated sandbox, whose workspace came back from the last snapshot).
+   */
+  const evaluate = async (kind: Evaluation['kind'], asStep: boolean): Promise<SubmissionOutcome | undefined> => {
     phase = 'evaluating';
-    const outcome = await evaluateSubmission.executeWithOptions({ summary: `${kind}: ${input.task.submission_path}` }, [
-      {
-        episodeId: input.episodeId,
-        step: progress.step,
-        kind,
-        asStep,
-        handle: sandbox,
-        taskDir: input.taskDir,
-        task: input.task,
-        transcriptLength: progress.transcriptLength,
-        maxSteps: progress.limits.max_steps,
-        validateSplit: progress.limits.validate_split,
-        ...(stepTemplates && { stepTemplates }),
-      },
-    ]);
-    progress.transcriptLength = outcome.transcriptLength;
-    if (outcome.status === 'scored') recordEvaluation(progress, kind, outcome);
-    phase = 'running';
-    return outcome.status;
+    for (;;) {
+      const evaluated = await onHost(progress.step, (calls, handle) =>
+        calls.evaluateSubmission.executeWithOptions({ summary: `${kind}: ${input.task.submission_path}` }, [
+          {
+            episodeId: input.episodeId,
+            step: progress.step,
+            kind,
+            asStep,
+            handle,
+            taskDir: input.taskDir,
+            task: input.task,
+            transcriptLength: progress.transcriptLength,
+            maxSteps: progress.limits.max_steps,
+            validateSplit: progress.limits.validate_split,
+            ...(stepTemplates && { stepTemplates }),
+          },
+        ]),
+      );
+      if ('lost' in evaluated) {
+        if (kind === 'submit') continue;
+        await observe(progress.step, hostLossObservation(evaluated.lost));
+        phase = 'running';
+        return undefined;
+      }
+      const outcome = evaluated.done;
+      progress.transcriptLength = outcome.transcriptLength;
+      if (outcome.status === 'scored') recordEvaluation(progress, kind, outcome);
+      phase = 'running';
+      return outcome.status;
+    }
   };
 
   /**
@@ -231,42 +342,38 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     if (exit) return exit;
 
     const command = parseAgentCommand(action);
-    const refuse = async (observation: string) => {
-      const recorded = await recordObservation({
-        episodeId: input.episodeId,
-        step,
-        handle: sandbox,
-        observation,
-        transcriptLength: progress.transcriptLength,
-        maxSteps: limits.max_steps,
-        ...(stepTemplates && { stepTemplates }),
-      });
-      progress.transcriptLength = recorded.transcriptLength;
-    };
     // A refused action (MLGym's malformed edit among them) is answered without running anything.
     if (command.kind === 'submit') {
       return 'submit';
     } else if (command.kind === 'validate') {
       await evaluate('validate', true);
     } else if (command.kind === 'invalid') {
-      await refuse(command.error);
+      await observe(step, command.error);
     } else {
-      const result = await execCommand.executeWithOptions({ summary: `exec: ${preview(command.command, 80)}` }, [
-        {
-          episodeId: input.episodeId,
-          step,
-          handle: sandbox,
-          command: command.command,
-          timeoutSec: command.long || isTrainingCommand(action) ? input.task.training_timeout : input.task.command_timeout,
-          noOutputTimeoutSec: NO_OUTPUT_TIMEOUT_SEC,
-          observationChars: limits.observation_chars,
-          ...(stepTemplates && { stepTemplates }),
-          ...(toolEnv && { toolEnv }),
-          transcriptLength: progress.transcriptLength,
-          maxSteps: limits.max_steps,
-          snapshot: snapshotSettings(input.task, limits, progress.snapshotStep),
-        },
-      ]);
+      const ran = await onHost(step, (calls, handle) =>
+        calls.execCommand.executeWithOptions({ summary: `exec: ${preview(command.command, 80)}` }, [
+          {
+            episodeId: input.episodeId,
+            step,
+            handle,
+            command: command.command,
+            timeoutSec: command.long || isTrainingCommand(action) ? input.task.training_timeout : input.task.command_timeout,
+            noOutputTimeoutSec: NO_OUTPUT_TIMEOUT_SEC,
+            observationChars: limits.observation_chars,
+            ...(stepTemplates && { stepTemplates }),
+            ...(toolEnv && { toolEnv }),
+            transcriptLength: progress.transcriptLength,
+            maxSteps: limits.max_steps,
+            snapshot: snapshotSettings(input.task, limits, progress.snapshotStep),
+          },
+        ]),
+      );
+      if ('lost' in ran) {
+        await observe(step, hostLossObservation(ran.lost));
+        publish('running');
+        return undefined;
+      }
+      const result = ran.done;
       progress.transcriptLength = result.transcriptLength;
       if (result.snapshot?.manifestStep !== undefined) progress.snapshotStep = result.snapshot.manifestStep;
       if (result.marker === 'submit') return 'submit';
@@ -312,11 +419,11 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
     if (command.kind === 'validate') {
       await evaluate('validate', true);
     } else if (command.kind === 'shell') {
-      const result = await execCommand.executeWithOptions({ summary: `exec: ${preview(command.command, 80)}` }, [
+      const result = await onSandbox(progress.sandbox!).execCommand.executeWithOptions({ summary: `exec: ${preview(command.command, 80)}` }, [
         {
           episodeId: input.episodeId,
           step,
-          handle: sandbox,
+          handle: progress.sandbox!,
           command: command.command,
           timeoutSec: command.long ? input.task.training_timeout : input.task.command_timeout,
           observationChars: limits.observation_chars,
@@ -363,9 +470,20 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
 
   phase = 'finishing';
   const reason: ExitReason = exitReason;
+  /** A sandbox whose host went silent is left for that host's reaper (it cannot be reached). */
+  const tearDown = async (handle: SandboxHandle): Promise<void> => {
+    try {
+      await onSandbox(handle).teardownSandbox(handle);
+    } catch (err) {
+      if (!routed || !isHostSilent(err)) throw err;
+    }
+  };
+
   return CancellationScope.nonCancellable(async () => {
-    const outcome = await evaluate('submit', reason === 'submit');
+    // A submit is evaluated again after a relocation, so it always has an outcome.
+    const outcome = (await evaluate('submit', reason === 'submit'))!;
     finalStatus = exitStatus(reason, outcome);
+    const sandbox = progress.sandbox!;
     phase = 'finishing';
     publish(finalStatus);
     const paths = await finishEpisode({
@@ -379,9 +497,9 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       modelCalls: progress.modelCalls,
       steps: progress.step,
       transcriptLength: progress.transcriptLength,
-      placement: { host: sandbox.host, gpus: sandbox.gpus ?? [] },
+      placement: { host: sandbox.host, gpus: sandbox.gpus ?? [], ...(progress.hostLosses && { hostLosses: progress.hostLosses }) },
     });
-    if (!input.keepSandbox) await teardownSandbox(sandbox);
+    if (!input.keepSandbox) await tearDown(sandbox);
     phase = 'done';
     return episodeResult(input, progress, finalStatus, paths);
   });

@@ -64,3 +64,11 @@ function cached(key: string, make: () => ArtifactStore): ArtifactStore {
   }
   return store;
 }
+
+/**
+ * Whether every machine of a fleet reaches the same store: S3 does; a path does only where the
+ * operator says it is shared storage (NFS, a cluster filesystem) with MLGYM_ARTIFACTS_SHARED=1.
+ */
+export function artifactStoreIsShared(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env[VARIABLE] ?? '').trim().startsWith('s3://') || env.MLGYM_ARTIFACTS_SHARED === '1';
+}

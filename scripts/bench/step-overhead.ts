@@ -21,13 +21,12 @@ import { parseArgs } from 'node:util';
 import { tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import * as activities from '../../activities';
 import { createDockerSandbox, DockerRuntime } from '../../activities/sandbox/docker';
 import { dockerClient } from '../../activities/sandbox/docker-client';
 import { EpisodeInput } from '../../lib/episode';
 import { startTemporal } from '../../tests/support/temporal';
 import { episodeWorkflow } from '../../workflows/episode';
+import { buildWorkers, singleMachineRoles } from '../../workers/main';
 import { REPO_ROOT } from '../lib/settings';
 import { GUESS_TASK, log, median, stepIntervalsMs, writeReplay } from './episodes';
 import { loadTask } from '../lib/tasks';
@@ -176,7 +175,7 @@ async function main(): Promise<void> {
   log('starting the Temporal dev server and a worker');
   const env = await startTemporal();
   const taskQueue = `bench-step-${process.pid}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
+  const worker = await buildWorkers(env.nativeConnection, 'default', env.client, taskQueue, singleMachineRoles(false));
   const running = worker.run();
   const calls = instrumentRuntime();
   try {

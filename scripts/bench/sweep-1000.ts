@@ -16,8 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { Worker } from '@temporalio/worker';
-import * as activities from '../../activities';
-import { createSweepActivities } from '../../activities/sweep';
+import { buildWorkers, singleMachineRoles } from '../../workers/main';
 import { sweepReportKeys } from '../../lib/report/sweep-report';
 import type { SweepResult } from '../../lib/sweep';
 import { sweepWorkflowId, type SweepSpecInput } from '../../lib/sweep-spec';
@@ -64,11 +63,7 @@ async function main(): Promise<void> {
   log('starting the Temporal dev server');
   const env = await startTemporal();
   const taskQueue = `bench-${process.pid}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities: { ...activities, ...createSweepActivities(env.client) },
+  const worker = await buildWorkers(env.nativeConnection, 'default', env.client, taskQueue, singleMachineRoles(false), {
     maxConcurrentActivityTaskExecutions: 20,
   });
   const running = worker.run();

@@ -12,6 +12,7 @@ import { episodeWorkflow } from '../../workflows/episode';
 import { loadAgentForEpisodes } from '../lib/agent-file';
 import { loadTask } from '../lib/tasks';
 import { withClient } from '../lib/temporal-client';
+import { checkGpuHosts } from '../lib/fleet';
 import { printJson, say, UsageError } from '../lib/output';
 import { TASK_QUEUE } from '../../config/temporal';
 import { workflowUiLink } from '../lib/settings';
@@ -91,6 +92,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (runtime.warning) say(runtime.warning);
 
   return withClient(async (client) => {
+    await checkGpuHosts(client, TASK_QUEUE, [{ id: task.config.id, gpus: task.config.resources.gpus }]);
     const batch = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`;
     const started = [];
     for (let run = 1; run <= flags.runs; run++) {

@@ -13,6 +13,8 @@ import { printJson, say, UsageError } from '../lib/output';
 import { workflowUiLink } from '../lib/settings';
 import { latestPlan, launchSweep, loadSweepPlan, retrySweep, sweepStatus, withLiveCosts } from '../lib/sweeps';
 import { withClient } from '../lib/temporal-client';
+import { checkGpuHosts } from '../lib/fleet';
+import { TASK_QUEUE } from '../../config/temporal';
 import { runtimeKind } from '../../activities/sandbox/runtimes';
 
 export async function sweepCommand(argv: string[]): Promise<number> {
@@ -32,6 +34,11 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       const { warning } = runtimeKind(plan.runtime);
       if (warning) say(warning);
       return withClient(async (client) => {
+        await checkGpuHosts(
+          client,
+          TASK_QUEUE,
+          plan.tasks.map((t) => ({ id: t.id, gpus: t.config.resources.gpus })),
+        );
         const launch = await launchSweep(client, plan);
         const { workflowId } = launch;
         say(

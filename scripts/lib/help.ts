@@ -53,10 +53,18 @@ export const HELP: Record<string, CommandHelp> = {
     },
   },
   worker: {
-    usage: 'mlgym worker',
-    about: 'a worker for all task queues (episodes, sweeps and every activity); run as many as you like',
+    usage: 'mlgym worker [--role all|control|host] [--host ID] [--slots N] [--cpus N] [--memory-mb N]',
+    about: 'a worker: with no flags, everything on this machine; in a fleet, the control role or one Docker host',
+    flags: [
+      ['--role <all|control|host>', 'all (default): both roles; control: workflows, model calls, artifacts; host: sandboxes'],
+      ['--host <id>', "this Docker host's id in a fleet (default: the machine's name); its sandboxes' commands run here"],
+      ['--slots <n>', 'sandboxes this host runs at once (default: its CPUs; no limit for a worker without fleet flags)'],
+      ['--cpus <n>', "CPUs its sandboxes may take together (default: the machine's)"],
+      ['--memory-mb <n>', "memory its sandboxes may take together (default: the machine's)"],
+    ],
     details:
-      'Runs until SIGINT or SIGTERM, then lets running activities report. No flags; the environment sets it up:\n' +
+      'Runs until SIGINT or SIGTERM, then lets running activities report. A fleet (any flag) needs an artifact store every\n' +
+      'machine reaches (s3://..., or MLGYM_ARTIFACTS_SHARED=1 for shared storage). The environment sets the rest up:\n' +
       '  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE   the server (default localhost:7233, default); also TEMPORAL_PROFILE,\n' +
       '                                         TEMPORAL_CONFIG_FILE, TEMPORAL_API_KEY, TEMPORAL_TLS_* (as the temporal CLI)\n' +
       '  MLGYM_GPUS=0,1,...                     the GPUs sandboxes may use (default: what nvidia-smi lists)\n' +
@@ -64,6 +72,7 @@ export const HELP: Record<string, CommandHelp> = {
       '  MLGYM_MAX_ACTIVITIES                   concurrent activities (default 20)\n' +
       "  MLGYM_DATA=small                       episodes use the tasks' small offline data (default: the full data)\n" +
       '  MLGYM_ARTIFACTS                        artifact store: a path or s3://bucket/prefix (default .mlgym/artifacts)\n' +
+      '  MLGYM_ARTIFACTS_SHARED=1               the path is shared storage every machine of the fleet mounts\n' +
       '  MLGYM_REAP_DOCKER=0                    the periodic reaper leaves Docker containers alone\n' +
       '  OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL   the model providers',
   },

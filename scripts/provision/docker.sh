@@ -8,7 +8,8 @@ if docker info >/dev/null 2>&1; then exit 0; fi
 command -v dockerd >/dev/null 2>&1 || apt_install docker.io
 apt_install iptables
 mkdir -p .mlgym/logs
-if ! pgrep -x dockerd >/dev/null; then
+# A second engine (its own --host socket, as the fleet test starts) is not this one.
+if ! pgrep -a -x dockerd | grep -qv -- '--host='; then
   log "starting dockerd (log: .mlgym/logs/dockerd.log)"
   as_root nohup dockerd >.mlgym/logs/dockerd.log 2>&1 &
 fi

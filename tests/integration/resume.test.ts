@@ -7,9 +7,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { fromPayloadsAtIndex } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
-import * as activities from '../../activities';
-import { createSweepActivities } from '../../activities/sweep';
 import type { ExecCommandResult } from '../../activities/exec-command';
 import type { ExecRecord } from '../../activities/finish';
 import type { RestoreSandboxResult } from '../../activities/snapshot/restore';
@@ -21,9 +18,9 @@ import type { SnapshotManifest } from '../../lib/snapshot';
 import { resumeClosedEpisode } from '../../scripts/lib/resume';
 import { resumeSignal, statusQuery } from '../../lib/episode-messages';
 import { episodeWorkflow } from '../../workflows/episode';
-import { HEARTBEAT_THROTTLE } from '../../workers/main';
 import { ensureDocker, removeLabelled } from '../support/docker';
-import { reply, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
+import { reply, startEpisodeHarness, testWorkers, type EpisodeHarness } from '../support/episode-harness';
+import type { WorkerSet } from '../../workers/main';
 import type { RecordedRequest, ScriptItem } from '../support/fake-llm-server';
 import { SECRET, writeSandboxTask } from '../support/sandbox-task';
 import { type CliRun, runMlgymCli, startSteerableWorker } from '../support/processes';
@@ -325,7 +322,7 @@ describe('mlgym episode resume', () => {
       { TEMPORAL_ADDRESS: h.env.address, MLGYM_TASK_QUEUE: taskQueue },
       path.join(mkdtempSync(path.join(tmpdir(), 'mlgym-worker-b-')), 'worker.log'),
     );
-    let a: { worker: Worker; running: Promise<void> } | undefined;
+    let a: { worker: WorkerSet; running: Promise<void> } | undefined;
     const stopA = async () => {
       a?.worker.shutdown();
       await a?.running;
@@ -364,13 +361,7 @@ describe('mlgym episode resume', () => {
       assert.deepEqual(new Set(await callModelWorkers(first.firstExecutionRunId)), new Set([identityB]), 'B ran the first run');
       await b.stop();
 
-      const worker = await Worker.create({
-        connection: h.env.nativeConnection,
-        taskQueue,
-        workflowsPath: require.resolve('../../workflows'),
-        activities: { ...activities, ...createSweepActivities(h.env.client) },
-        ...HEARTBEAT_THROTTLE,
-      });
+      const worker = await testWorkers(h.env, taskQueue);
       a = { worker, running: worker.run() };
       replies = [replies[0], reply('echo NEW-2'), reply('echo NEW-3'), { fault: 'status', status: 401 }];
       const since = h.llm.requests.length;

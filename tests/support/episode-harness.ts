@@ -1,15 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import * as activities from '../../activities';
-import { createSweepActivities } from '../../activities/sweep';
 import { EpisodeInput, type EpisodeInputArg } from '../../lib/episode';
 import { loadTask } from '../../scripts/lib/tasks';
 import { REPO_ROOT } from '../../scripts/lib/settings';
 import { episodeWorkflow } from '../../workflows/episode';
-import { HEARTBEAT_THROTTLE } from '../../workers/main';
+import { buildWorkers, singleMachineRoles, type WorkerSet } from '../../workers/main';
 import { startFakeLlmServer, type FakeLlmServer } from './fake-llm-server';
 import { startTemporal } from './temporal';
 
@@ -49,15 +46,8 @@ export async function startEpisodeHarness(): Promise<EpisodeHarness> {
   });
   const env = await startTemporal();
   const taskQueue = `episodes-${process.pid}-${Date.now()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    // The sweep's activities reach episodes through the test server's client.
-    activities: { ...activities, ...createSweepActivities(env.client) },
-    // As `mlgym worker`: a cancel reaches a running activity within seconds.
-    ...HEARTBEAT_THROTTLE,
-  });
+  // As one `mlgym worker`: both roles; the sweep's activities reach episodes through the test server's client.
+  const worker = await testWorkers(env, taskQueue);
   const running = worker.run();
   return {
     env,
@@ -84,6 +74,11 @@ export async function startEpisodeHarness(): Promise<EpisodeHarness> {
       await llm.close();
     },
   };
+}
+
+/** The workers one `mlgym worker` runs (control and host roles), on the test server's connection. */
+export function testWorkers(env: TestWorkflowEnvironment, taskQueue: string, extra: Parameters<typeof buildWorkers>[5] = {}): Promise<WorkerSet> {
+  return buildWorkers(env.nativeConnection, env.namespace ?? 'default', env.client, taskQueue, singleMachineRoles(true), extra);
 }
 
 export async function runEpisode(harness: EpisodeHarness, input: EpisodeInput) {

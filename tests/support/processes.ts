@@ -94,9 +94,10 @@ export interface WorkerProcess {
   alive(): boolean;
 }
 
-export async function startWorkerProcess(env: Record<string, string>, logFile: string): Promise<WorkerProcess> {
+/** An `mlgym worker` process (with `args`, e.g. `--host b`), resolved once it polls. */
+export async function startWorkerProcess(env: Record<string, string>, logFile: string, args: string[] = []): Promise<WorkerProcess> {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), 'worker'], {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/mlgym.js'), 'worker', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -26,7 +26,7 @@ async function command(message: unknown): Promise<void> {
       const built = await createWorker();
       current = { ...built, running: built.worker.run() };
     }
-    process.send?.({ state: 'polling', identity: current.worker.options.identity });
+    process.send?.({ state: 'polling', identity: current.worker.identity });
   } else if (message === 'stop') {
     await stop();
     process.send?.({ state: 'stopped' });
