@@ -122,7 +122,7 @@ export async function releaseDisk(name: string): Promise<void> {
   const mounted = await mountPoints();
   for (const volume of ['data', 'state'] satisfies DiskVolume[]) {
     const at = path.join(dir, volume);
-    if (mounted.has(at)) await system(['umount', at], `unmounting ${at}`);
+    if (mounted.has(at)) await unmount(at);
   }
   // Deleting through a mount would delete a live sandbox's files: only an unmounted disk goes.
   const still = [...(await mountPoints())].find((p) => p.startsWith(`${dir}/`));
@@ -218,6 +218,18 @@ async function mountVolume(disk: SandboxDisk, volume: DiskVolume): Promise<void>
   if ((await mountPoints()).has(at)) return;
   await fs.mkdir(at, { recursive: true });
   await system(['mount', '-o', 'loop,nosuid,nodev,noatime,discard', path.join(disk.dir, `${volume}.img`), at], `mounting ${at}`);
+}
+
+/**
+ * Unmounts a volume. Two releases of one disk may run at once (an evaluation's own cleanup and the
+ * reaper's): the one that finds it already unmounted is done too.
+ */
+async function unmount(at: string): Promise<void> {
+  try {
+    await system(['umount', at], `unmounting ${at}`);
+  } catch (err) {
+    if (!(err instanceof SandboxDiskError) || (await mountPoints()).has(at)) throw err;
+  }
 }
 
 /** This process's mount points (as the kernel lists them, octal escapes undone). */

@@ -304,6 +304,13 @@ test('a sweep across two hosts balances, never shares a GPU, and survives the lo
   const lastObservation = JSON.stringify((afterLoss.body as { messages: unknown[] }).messages.at(-1));
   assert.match(lastObservation, /one/);
   assert.doesNotMatch(lastObservation, /two/);
+  // The host search attribute follows the sandbox: all 8 ended on host a.
+  for (let i = 0; ; i++) {
+    const onA = await client.workflow.count(`MlgymSweep = "${name}" AND MlgymHost = "a"`);
+    if (onA.count === 8) break;
+    assert.ok(i < 50, `MlgymHost = "a" on ${onA.count} of 8 episodes`);
+    await sleep(200);
+  }
   const perHost = (host: string) => [...placements.values()].filter((p) => p.host === host || p.hostLosses?.some((l) => l.host === host)).length;
   t.diagnostic(
     `episodes placed on a: ${perHost('a')}, on b: ${perHost('b')}; moved off b: ${moved.map(([id]) => id).join(', ')}; ` +
