@@ -284,7 +284,10 @@ test("rlMountainCarContinuous: a checkpoint submission in its requirements image
   const reward = result.evaluations[0].metrics['Reward Mean'];
   // Untrained policies on MountainCarContinuous pay for their actions and never reach the goal.
   assert.ok(reward < 0 && reward > -200, `Reward Mean ${reward}`);
-  assert.equal(result.evaluations[1].metrics['Reward Mean'], reward);
+  // The same checkpoints scored twice: equal up to the last digits, which XLA's multi-threaded
+  // reductions on the CPU may change from one run to the next.
+  const submitted = result.evaluations[1].metrics['Reward Mean'];
+  assert.ok(Math.abs(submitted - reward) <= 1e-4 * Math.abs(reward), `validate ${reward}, submit ${submitted}`);
   // The first validate, before any checkpoint existed, found nothing to score.
   assert.doesNotMatch(observations(result.trajectoryPath)[0], /Reward Mean/);
   // The results say which code scored the run.
