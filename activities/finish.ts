@@ -3,7 +3,8 @@ import { isTestScore, type Evaluation, type HostLoss, type Usage } from '../lib/
 import type { TranscriptMessage } from '../lib/history';
 import type { SnapshotReport } from '../lib/snapshot';
 import type { SupersededRuns } from './snapshot/supersede';
-import type { TaskConfig } from '../lib/task-config';
+import type { Conditions, TaskConfig } from '../lib/task-config';
+import { runSetupOf } from '../lib/task-scale';
 import { exitReasonOf } from '../lib/exit-status';
 import { exitObservation } from '../lib/mlgym-env';
 import { artifacts } from './context';
@@ -28,6 +29,8 @@ export interface FinishInput {
   transcriptLength?: number;
   /** Where the episode ran: its sandbox's host and the GPU ids it held (absent in older workflows). */
   placement?: Placement;
+  /** The sandbox's conditions (absent in older workflows: strict). */
+  conditions?: Conditions;
 }
 
 export interface Placement {
@@ -118,6 +121,7 @@ export async function finishEpisode(input: FinishInput): Promise<{ resultsPath: 
   const scores = input.evaluations.filter(isTestScore).map((e) => ({ ...e.metrics }));
   const submitted = input.evaluations.some((e) => e.kind === 'submit');
   const baseline = input.task.baseline_scores[0];
+  const setup = runSetupOf(input.task, input.conditions);
   const traj = {
     environment: 'mlgym-temporal',
     trajectory,
@@ -137,6 +141,7 @@ export async function finishEpisode(input: FinishInput): Promise<{ resultsPath: 
       submission: submitted ? input.task.submission_path : null,
       score: scores,
       summarizer: {},
+      ...(setup && { setup }),
       ...(input.placement && { placement: input.placement }),
     },
   };
@@ -148,6 +153,8 @@ export async function finishEpisode(input: FinishInput): Promise<{ resultsPath: 
     exit_status: input.exitStatus,
     // Which code scored: our trusted evaluator, or MLGym's, which imports or unpickles agent files.
     integrity: input.task.integrity,
+    // The scale, conditions and GPUs: scores from different setups do not compare.
+    ...(setup && { setup }),
     ...(input.placement && { placement: input.placement }),
   };
   await store.put(keys.trajectory, JSON.stringify(traj, null, 2));

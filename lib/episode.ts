@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentConfig } from './agent-config';
-import { TaskConfig } from './task-config';
+import { Conditions, Scale, TaskConfig } from './task-config';
 
 export const RuntimeKind = z.enum(['docker', 'local']);
 export type RuntimeKind = z.infer<typeof RuntimeKind>;
@@ -88,6 +88,10 @@ export const EpisodeInput = z.object({
   keepSandbox: z.boolean().default(false),
   /** The agent's prompts and interface settings (an MLGym agent YAML); absent: ours, DEFAULT_AGENT. */
   agent: AgentConfig.optional(),
+  /** The scale `task` was resolved at (lib/task-scale.ts); absent in episodes started before scales. */
+  scale: Scale.optional(),
+  /** The sandbox's conditions (network); absent in episodes started before conditions: strict. */
+  conditions: Conditions.optional(),
 });
 export type EpisodeInput = z.infer<typeof EpisodeInput>;
 export type EpisodeInputArg = z.input<typeof EpisodeInput>;

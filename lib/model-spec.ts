@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** Which backend answers model calls. `replay` answers from a recorded trajectory file, offline. */
-export const ModelProviderName = z.enum(['openai', 'anthropic', 'replay']);
+/**
+ * Which backend answers model calls. `replay` answers from a recorded trajectory file, offline;
+ * `starter` runs a task's starter command and submits (baseline measurements, activities/model/starter.ts).
+ */
+export const ModelProviderName = z.enum(['openai', 'anthropic', 'replay', 'starter']);
 export type ModelProviderName = z.infer<typeof ModelProviderName>;
 
 export const ModelSpec = z.object({
@@ -34,5 +37,11 @@ export function parseModelSpec(text: string): ModelSpec {
   }
   throw new ModelSpecError(`model "${text}" names no model after "${provider}:"; ${USAGE}`);
 }
+
+/** `starter:-`: the starter file is the submission; nothing to run before submitting it. */
+export const NO_STARTER_COMMAND = '-';
+
+/** The model of an episode that measures a task's baseline: its baseline_command, then submit. */
+export const starterModel = (baselineCommand: string | null | undefined): string => `starter:${baselineCommand ?? NO_STARTER_COMMAND}`;
 
 export const formatModelSpec = (spec: ModelSpec): string => `${spec.provider}:${spec.model}`;

@@ -97,7 +97,8 @@ export function tablePrice(model: string): Pricing | undefined {
  * unless the cost limit is off (0), because the limit could not be enforced.
  */
 export function resolvePricing(spec: ModelSpec, overrides: PriceOverrides, costLimitUsd: number): Pricing {
-  const known = spec.provider === 'replay' ? price(0, 0, REPLAY_CONTEXT_WINDOW) : tablePrice(spec.model);
+  const offline = spec.provider === 'replay' || spec.provider === 'starter';
+  const known = offline ? price(0, 0, REPLAY_CONTEXT_WINDOW) : tablePrice(spec.model);
   const inputPerMTok = overrides.input_price_per_mtok ?? known?.inputPerMTok;
   const outputPerMTok = overrides.output_price_per_mtok ?? known?.outputPerMTok;
   const contextWindow = overrides.context_window ?? known?.contextWindow ?? DEFAULT_CONTEXT_WINDOW;

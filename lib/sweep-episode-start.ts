@@ -36,6 +36,8 @@ export function episodeStartOf(plan: SweepPlan, record: Pick<CellRecord, 'id' | 
       sweepId: plan.name,
       keepSandbox: false,
       ...(plan.agent && { agent: plan.agent }),
+      ...(plan.scale && { scale: plan.scale }),
+      ...(plan.conditions && { conditions: plan.conditions }),
     },
     searchAttributes: [
       { key: SA.sweep, value: plan.name },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AgentConfig } from './agent-config';
 import { EpisodeLimits, ModelParams, RuntimeKind } from './episode';
-import type { TaskConfig } from './task-config';
+import { Conditions, Scale, type TaskConfig } from './task-config';
 
 /**
  * The sweep spec: the YAML a researcher writes for `mlgym sweep start`. Validation errors name the
@@ -19,6 +19,8 @@ import type { TaskConfig } from './task-config';
  * budget_usd: 100                # no new episode starts once the spend reaches this
  * runtime: docker
  * agent_config: ../mlgym/configs/agents/default.yaml   # optional: an MLGym agent YAML (relative to this file)
+ * scale: small                  # small (CPU-sized) or paper (MLGym-Bench's sizes and GPUs)
+ * conditions: strict            # strict (no network) or mlgym (MLGym's: network on)
  * ```
  */
 
@@ -66,6 +68,10 @@ export const SweepSpec = z
     runtime: RuntimeKind.default('docker'),
     /** An MLGym agent YAML (relative to the spec file) whose prompts every episode uses; absent: ours. */
     agent_config: z.string().min(1).optional(),
+    /** Every episode's scale: `small` (CPU-sized, the default) or `paper` (MLGym-Bench's sizes, budgets and GPUs). */
+    scale: Scale.default('small'),
+    /** Every episode's sandbox conditions: `strict` (no network, the default) or `mlgym` (network on, as in MLGym-Bench). */
+    conditions: Conditions.default('strict'),
     /** Advanced: the sweep workflow continues-as-new after this many history events. */
     events_per_run: z.number().int().min(20).max(40_000).default(DEFAULT_EVENTS_PER_RUN),
   })
@@ -129,6 +135,10 @@ export interface SweepPlan {
   eventsPerRun: number;
   /** The agent every episode runs with (from `agent_config`); absent: ours. */
   agent?: AgentConfig;
+  /** The scale every task was resolved at; absent in sweeps started before scales existed. */
+  scale?: Scale;
+  /** The episodes' sandbox conditions; absent in sweeps started before conditions existed. */
+  conditions?: Conditions;
 }
 
 /** One (task, model, run) cell of a sweep. */

@@ -2,6 +2,7 @@ import { summarizeCell, type SweepCounts, type SweepOutcomeStatus, type SweepPha
 import { budgetStatus } from './sweep-budget';
 import type { SweepCells } from './sweep-cells';
 import type { SweepPlan } from './sweep-spec';
+import type { HostBaseline } from './host-baselines';
 
 /** What the sweep workflow knows of itself besides its plan and cells. */
 export interface SweepRun {
@@ -11,6 +12,8 @@ export interface SweepRun {
   /** The loop ended: the result is being written. */
   finished: boolean;
   budgetExhausted: boolean;
+  /** Machine-dependent baselines measured (or being measured) after the cells (lib/host-baselines.ts). */
+  hostBaselines?: Record<string, HostBaseline>;
 }
 
 /** What the sweep's `status` query returns (and, with an outcome, its result). */
@@ -31,6 +34,7 @@ export function sweepStatus(plan: SweepPlan, cells: SweepCells, self: SweepRun):
     costByTask: costs.byTask,
     models: plan.models.map(({ key, model }) => ({ key, model })),
     cells: list.map(summarizeCell),
+    ...(self.hostBaselines && Object.keys(self.hostBaselines).length ? { hostBaselines: self.hostBaselines } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { EpisodeResult } from './episode';
 import { attemptId } from './sweep-spec';
+import type { HostBaseline } from './host-baselines';
 
 /**
  * State of a sweep's cells, shared by the sweep workflow (which keeps it and carries it across
@@ -127,6 +128,8 @@ export interface SweepStatus {
   costByTask: Record<string, number>;
   models: { key: string; model: string }[];
   cells: CellSummary[];
+  /** Per task: its machine-dependent baseline as the sweep measured it on its workers (lib/host-baselines.ts). */
+  hostBaselines?: Record<string, HostBaseline>;
 }
 
 export type SweepOutcomeStatus = 'completed' | 'completed_with_failures' | 'budget_exhausted';

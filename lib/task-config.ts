@@ -73,6 +73,53 @@ export type SubmissionKind = z.infer<typeof SubmissionKind>;
 export const ValidateSplit = z.enum(['validation', 'test']);
 export type ValidateSplit = z.infer<typeof ValidateSplit>;
 
+/** How big a task runs: `small`, CPU-sized data and starters (CI, the demo); `paper`, MLGym-Bench's sizes. */
+export const Scale = z.enum(['small', 'paper']);
+export type Scale = z.infer<typeof Scale>;
+
+/**
+ * What the agent's sandbox may reach: `strict`, no network (ours); `mlgym`, MLGym-Bench's
+ * conditions: network on, so pip installs work. Hidden labels stay out of the sandbox either way.
+ */
+export const Conditions = z.enum(['strict', 'mlgym']);
+export type Conditions = z.infer<typeof Conditions>;
+
+/**
+ * What changes at one scale; a field left out keeps the task's top-level value, except the
+ * baseline: a scale that declares no baseline_scores has none until one is measured (`mlgym tasks
+ * baseline`), because a number from another scale would not be the shown starter's score.
+ */
+export const ScaleSettings = z
+  .object({
+    resources: z
+      .object({
+        cpus: z.number().positive(),
+        memory_mb: z.number().int().positive(),
+        gpus: z.number().int().nonnegative(),
+        disk_mb: z.number().int().min(MIN_DISK_MB),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    training_timeout: z.number().int().positive().optional(),
+    baseline_scores: z.array(z.record(z.string(), z.number())).optional(),
+    /** Where this scale's baseline comes from: MLGym's paper (only where this scale reproduces MLGym's setup) or measured here. */
+    baseline_source: z.string().optional(),
+    /** `mlgym`: MLGym's published number, reproduced by this scale's setup; `measured`: the starter's score measured here. */
+    baseline_origin: z.enum(['mlgym', 'measured']).optional(),
+    /** Workspace files replaced at this scale: workspace path -> path in the task folder (an RL config, say). */
+    starter_files: z.record(z.string(), z.string()).default({}),
+    /** What of MLGym's setup this scale does not reproduce, and why; shown in the task list, the prompt and the report. */
+    differences: z.string().optional(),
+    /**
+     * The baseline depends on the machine (3-SAT's Time): a sweep measures it on its own workers
+     * before scoring AUP (lib/host-baselines.ts), whatever baseline_scores says.
+     */
+    baseline_per_host: z.boolean().default(false),
+  })
+  .strict();
+export type ScaleSettings = z.infer<typeof ScaleSettings>;
+
 export const TaskConfig = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'id may hold letters, digits, _ . - only'),
@@ -112,6 +159,20 @@ export const TaskConfig = z
     validate_split: ValidateSplit.default('test'),
     /** Where the baseline scores came from: MLGym's paper, or measured here. */
     baseline_source: z.string().default('measured here'),
+    /**
+     * The shell command, run in the workspace, that trains the starter and writes the submission
+     * (absent: the starter file is the submission). `mlgym tasks baseline` runs it; it accepts
+     * `--max-steps N` to bound training (the tests' paper-scale check).
+     */
+    baseline_command: z.string().nullish(),
+    /** Per-scale settings (see ScaleSettings); a task without them runs the same at every scale. */
+    scales: z.object({ small: ScaleSettings.optional(), paper: ScaleSettings.optional() }).strict().default({}),
+    /**
+     * The scale this config was resolved at (lib/task-scale.ts taskAtScale); task files leave it out.
+     * The sandbox reads it: which prepared data, which starter files, MLGYM_SCALE for the starter
+     * and the evaluator. Absent (episodes started before scales existed): the worker's MLGYM_DATA.
+     */
+    scale: Scale.optional(),
   })
   .strict();
 export type TaskConfig = z.infer<typeof TaskConfig>;

@@ -498,6 +498,7 @@ export async function episodeWorkflow(input: EpisodeInput, carried?: EpisodeProg
       steps: progress.step,
       transcriptLength: progress.transcriptLength,
       placement: { host: sandbox.host, gpus: sandbox.gpus ?? [], ...(progress.hostLosses && { hostLosses: progress.hostLosses }) },
+      ...(input.conditions && { conditions: input.conditions }),
     });
     if (!input.keepSandbox) await tearDown(sandbox);
     phase = 'done';

@@ -4,6 +4,7 @@ import {
   ChildWorkflowCancellationType,
   condition,
   continueAsNew,
+  executeChild,
   log,
   ParentClosePolicy,
   patched,
@@ -28,6 +29,8 @@ import { SweepBudgetGate } from '../lib/sweep-budget';
 import { SweepCells } from '../lib/sweep-cells';
 import { episodeStartOf } from '../lib/sweep-episode-start';
 import { sweepOutcome, sweepStatus } from '../lib/sweep-status';
+import { hostBaselineStart, hostBaselineTasks, type HostBaseline } from '../lib/host-baselines';
+import type { EpisodeResult } from '../lib/episode';
 
 /** What a sweep carries across continue-as-new: the cell table, nothing else. */
 export interface SweepCarried {
@@ -73,9 +76,10 @@ export async function sweepWorkflow(plan: SweepPlan, carried?: SweepCarried): Pr
   let finished = false;
   const run = (carried?.run ?? 0) + 1;
   const { workflowId } = workflowInfo();
+  const hostBaselines: Record<string, HostBaseline> = {};
 
   const budgetExhausted = () => budget.isExhausted(current.budgetUsd);
-  const status = () => sweepStatus(current, cells, { workflowId, run, finished, budgetExhausted: budgetExhausted() });
+  const status = () => sweepStatus(current, cells, { workflowId, run, finished, budgetExhausted: budgetExhausted(), hostBaselines });
 
   setHandler(sweepStatusQuery, status);
   setHandler(extendSweepSignal, (next) => {
@@ -203,6 +207,11 @@ export async function sweepWorkflow(plan: SweepPlan, carried?: SweepCarried): Pr
     await condition(() => wake);
   }
 
+  // Sweeps recorded before host baselines end without measuring them (their histories must still replay).
+  if (hostBaselineTasks(current).length && patched('host-baselines')) {
+    await Promise.all(hostBaselineTasks(current).map(async (taskId) => (hostBaselines[taskId] = await measureHostBaseline(current, taskId))));
+  }
+
   finished = true;
   const final = status();
   const outcome = sweepOutcome(final.counts);
@@ -211,7 +220,7 @@ export async function sweepWorkflow(plan: SweepPlan, carried?: SweepCarried): Pr
     try {
       await writeSweepReport({
         sweepId: current.name,
-        tasks: reportTasksOf(current),
+        tasks: reportTasksOf(current, hostBaselines),
         models: final.models,
         ...(current.budgetUsd !== undefined ? { budgetUsd: current.budgetUsd } : {}),
         status: { phase: final.phase, status: outcome, counts: final.counts, cells: final.cells },
@@ -221,4 +230,38 @@ export async function sweepWorkflow(plan: SweepPlan, carried?: SweepCarried): Pr
     }
   }
   return { ...final, status: outcome };
+}
+
+/**
+ * Runs (or, for a relaunched sweep, awaits) the episode measuring a task's machine-dependent
+ * baseline on the sweep's workers (lib/host-baselines.ts). A failed measurement is reported, not
+ * fatal: the report then falls back to the task's declared baseline and says so.
+ */
+async function measureHostBaseline(plan: SweepPlan, taskId: string): Promise<HostBaseline> {
+  const start = hostBaselineStart(plan, taskId)!;
+  const { episodeId } = start;
+  const scored = (exitStatus: string, score: Record<string, number> | undefined): HostBaseline =>
+    exitStatus === 'submitted' && score
+      ? { episodeId, state: 'measured', scores: score }
+      : { episodeId, state: 'failed', error: `the starter ended ${exitStatus}` };
+  try {
+    const result: EpisodeResult = await executeChild(episodeWorkflow, {
+      workflowId: episodeId,
+      args: [start.input],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: start.searchAttributes,
+      staticSummary: start.summary,
+    });
+    return scored(result.exitStatus, result.score);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) return { episodeId, state: 'failed', error: rootCause(err) };
+    for (;;) {
+      const [closed] = await watchEpisodes({ episodes: [{ cellId: taskId, episodeId }] });
+      if (!closed) continue;
+      return closed.state === 'completed' && closed.outcome
+        ? scored(closed.outcome.exitStatus, closed.outcome.score)
+        : { episodeId, state: 'failed', error: closed.error ?? 'failed' };
+    }
+  }
 }

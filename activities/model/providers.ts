@@ -7,6 +7,7 @@ import { missingApiKey } from './errors';
 import { OpenAIProvider, OPENAI_BASE_URL_ENV, OPENAI_KEY_ENV } from './openai';
 import type { ModelProvider } from './provider';
 import { loadReplies, ReplayProvider } from './replay';
+import { StarterProvider } from './starter';
 import { describeIssues } from '../../lib/task-config';
 
 export const MODEL_TIMEOUT_ENV = 'MLGYM_MODEL_TIMEOUT_MS';
@@ -50,6 +51,8 @@ export function createProvider(spec: ModelSpec, env: NodeJS.ProcessEnv = process
       return new AnthropicProvider(httpSettings(spec, ANTHROPIC_KEY_ENV, ANTHROPIC_BASE_URL_ENV, env));
     case 'replay':
       return new ReplayProvider();
+    case 'starter':
+      return new StarterProvider();
   }
 }
 

@@ -22,6 +22,9 @@ export interface DataMounts {
   hidden?: string;
 }
 
+/** MLGYM_SCALE, from which starters and evaluators take their sizes (tasks/README.md); absent: small. */
+export const scaleEnv = (task: Pick<TaskConfig, 'scale'>): string[] => (task.scale ? [`MLGYM_SCALE=${task.scale}`] : []);
+
 /**
  * The container settings shared by episode sandboxes and evaluation contexts: the task's image,
  * the unprivileged user, its limits (no swap beyond the memory limit), no network unless asked.
@@ -34,7 +37,7 @@ export function containerOptions(task: TaskConfig, network: boolean, mounts: Dat
     Image: task.image,
     User: 'agent',
     WorkingDir: dockerPaths.workspace,
-    Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`],
+    Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`, ...scaleEnv(task)],
     HostConfig: {
       NetworkMode: network ? 'bridge' : 'none',
       NanoCpus: Math.round(cpus * 1e9),

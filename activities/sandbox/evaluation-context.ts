@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { type TaskConfig, TaskResources } from '../../lib/task-config';
-import { containerOptions, LABELS, withDisk } from './container-config';
+import { containerOptions, LABELS, scaleEnv, withDisk } from './container-config';
 import { makeDisk, releaseDisk, type SandboxDisk } from './disk';
 import { demuxBuffer, dockerCall, dockerClient, statusCode } from './docker-client';
 import { settleWithin } from '../async';
@@ -106,7 +106,7 @@ async function evaluateOnDisk(input: TrustedEvaluationInput, disk: SandboxDisk |
       ...containerOptions(task, false, input.data && { data: input.data.publicDir, hidden: input.data.hiddenDir }),
       User: evaluatorUser(task),
       Entrypoint: ['bash', '-c', task.evaluation_command],
-      Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`, `MLGYM_SPLIT=${input.split ?? 'test'}`],
+      Env: [`MLGYM_WORKSPACE=${dockerPaths.workspace}`, `MLGYM_SPLIT=${input.split ?? 'test'}`, ...scaleEnv(task)],
       Cmd: [],
       Labels: { [LABELS.evaluates]: input.episodeId, [LABELS.task]: task.id, [LABELS.managed]: 'true', [LABELS.role]: 'evaluation' },
     },
@@ -155,6 +155,7 @@ export async function evaluateInTempDir(input: TrustedEvaluationInput): Promise<
         LANG: process.env.LANG ?? 'C.UTF-8',
         PYTHONUNBUFFERED: '1',
         MLGYM_SPLIT: input.split ?? 'test',
+        ...(input.task.scale && { MLGYM_SCALE: input.task.scale }),
       },
       timeoutSec: input.timeoutSec,
     });

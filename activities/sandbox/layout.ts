@@ -30,7 +30,10 @@ export async function sandboxLayout(task: TaskConfig, taskDir: string, roots: Sa
   const ws = roots.workspace;
   const entries: FsEntry[] = [{ kind: 'dir', path: ws, owner: 'root', mode: SHARED_DIR }];
   const starter = visible(await collect(taskDir, task.starter_code, 'starter_code'));
-  entries.push(...place(ws, starter, { owner: 'agent', dirMode: 0o755, fileMode: (f) => (f.executable ? 0o755 : 0o644) }));
+  const atScale = await scaleStarterFiles(task, taskDir);
+  const replaced = new Set(atScale.map((f) => f.rel));
+  const starterFiles = [...starter.filter((f) => !replaced.has(f.rel)), ...atScale];
+  entries.push(...place(ws, starterFiles, { owner: 'agent', dirMode: 0o755, fileMode: (f) => (f.executable ? 0o755 : 0o644) }));
   const trusted = visible(await collect(taskDir, [...task.evaluation_paths, ...task.evaluator_support_paths], 'evaluation_paths'));
   entries.push(...place(ws, trusted, { owner: 'root', dirMode: 0o755, fileMode: () => READ_ONLY_FILE }));
   entries.push(...(await dataEntries(taskDir, ws, hidden)));
@@ -50,6 +53,19 @@ export async function evaluationLayout(task: TaskConfig, taskDir: string, workdi
     entries.push({ kind: 'file', path: target, owner: 'root', mode: READ_ONLY_FILE, content: submission });
   }
   return normalizeEntries(entries);
+}
+
+/** The files the task's scale puts in the workspace instead of the small starter's (an RL config, say). */
+async function scaleStarterFiles(task: TaskConfig, taskDir: string): Promise<HostFile[]> {
+  const mapping = task.scale ? (task.scales[task.scale]?.starter_files ?? {}) : {};
+  return Promise.all(
+    Object.entries(mapping).map(async ([target, source]) => {
+      const field = `scales.${task.scale}.starter_files`;
+      const [file] = await collect(taskDir, [source], field);
+      if (!file) throw new TaskLayoutError(`${field}: ${source} is not a file in ${taskDir}`);
+      return { ...file, rel: checkedRel(target, field) };
+    }),
+  );
 }
 
 /** The task's data/ folder, when it has one, read-only at <root>/data (minus hidden files). */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RuntimeKind } from '../../lib/episode';
 import type { TaskConfig } from '../../lib/task-config';
+import { dataVariantOf } from '../../lib/task-scale';
 import { TaskDataError } from './errors';
 import { removeHostTree } from './host-fs';
 import { repoRoot } from './paths';
@@ -27,7 +28,10 @@ export interface PreparedData {
 /** Written last into a prepared folder: its presence means the preparation finished. */
 export const COMPLETE_MARKER = '.prepared.json';
 
-/** The variant this worker's episodes use: MLGYM_DATA, `full` unless set. */
+/** The variant a task's episodes use: its scale's, or (tasks resolved before scales existed) the worker's MLGYM_DATA. */
+export const variantFor = (task: Pick<TaskConfig, 'scale'>): DataVariant => (task.scale ? dataVariantOf(task.scale) : dataVariant());
+
+/** The variant this worker's episodes use when their task names no scale: MLGYM_DATA, `full` unless set. */
 export function dataVariant(env: NodeJS.ProcessEnv = process.env): DataVariant {
   const value = env.MLGYM_DATA ?? 'full';
   if (!(DATA_VARIANTS as readonly string[]).includes(value)) {
@@ -122,14 +126,20 @@ export async function prepareTaskData(task: TaskConfig, taskDir: string, options
  */
 export async function ensureTaskData(task: TaskConfig, taskDir: string, runtime: RuntimeKind): Promise<PreparedData | undefined> {
   if (!task.data) return undefined;
-  const variant = dataVariant();
+  const variant = variantFor(task);
   const found = await findPreparedData(task.id, variant);
   if (found) return found;
   if (variant === 'small') return prepareTaskData(task, taskDir, { variant, runtime });
-  throw new TaskDataError(
-    `the data of task ${task.id} is not prepared on this machine (${dataLocation(task.id, variant).dir}): ` +
-      `run \`npx mlgym tasks prepare ${task.id}\` first, or set MLGYM_DATA=small on the worker for the small offline sample`,
-  );
+  throw new TaskDataError(unpreparedMessage(task));
+}
+
+/** Why a task's full (paper-scale) data cannot be used, and what to run. */
+export function unpreparedMessage(task: Pick<TaskConfig, 'id' | 'scale'>): string {
+  const where = dataLocation(task.id, 'full').dir;
+  return task.scale
+    ? `the paper-scale data of task ${task.id} is not prepared on this machine (${where}): run \`npx mlgym tasks prepare ${task.id} --scale paper\` first, or run at --scale small`
+    : `the data of task ${task.id} is not prepared on this machine (${where}): ` +
+        `run \`npx mlgym tasks prepare ${task.id}\` first, or set MLGYM_DATA=small on the worker for the small offline sample`;
 }
 
 async function chmodTree(target: string, dirMode: number, fileMode: number): Promise<void> {

@@ -23,10 +23,31 @@ function mdTable(header: string[], rows: string[][]): string {
 }
 
 interface Tables {
+  setup: { header: string[]; rows: string[][] } | null;
   scores: { header: string[]; rows: string[][] };
   aup: { header: string[]; rows: string[][] } | null;
   cost: { header: string[]; rows: string[][] };
   exits: { header: string[]; rows: string[][] };
+}
+
+/** Per task: the scale, conditions, GPUs, network and baseline origin its episodes ran with. */
+function setupTable(report: SweepReport): Tables['setup'] {
+  if (!report.tasks.some((row) => row.setup)) return null;
+  return {
+    header: ['Task', 'Scale', 'Conditions', 'GPUs', 'Network', 'Baseline source', 'Not reproduced from MLGym'],
+    rows: report.tasks.map((row) => {
+      const s = row.setup;
+      return [
+        row.task,
+        s?.scale ?? '',
+        s?.conditions ?? '',
+        s ? String(s.gpus) : '',
+        s ? (s.network ? 'on' : 'off') : '',
+        row.baselineSource ?? '',
+        s?.differences ?? '',
+      ];
+    }),
+  };
 }
 
 function tables(report: SweepReport): Tables {
@@ -67,7 +88,7 @@ function tables(report: SweepReport): Tables {
       ['Total', ...statuses.map((s) => String(report.exitStatusCounts[s]))],
     ],
   };
-  return { scores, aup, cost, exits };
+  return { setup: setupTable(report), scores, aup, cost, exits };
 }
 
 function summaryLine(report: SweepReport): string {
@@ -82,6 +103,7 @@ export function renderReportMarkdown(report: SweepReport): string {
     `# Sweep report: ${report.sweepId}`,
     `Outcome: **${report.outcome}**. Generated ${report.generatedAt}.`,
     summaryLine(report),
+    ...(t.setup ? [`## Setup`, `Scores from different scales or conditions do not compare.`, mdTable(t.setup.header, t.setup.rows)] : []),
     `## Scores per task`,
     `Best attempt: the best priority metric over all validate/submit evaluations of all runs. Best submission: the best over runs of each run's final evaluation. ↑ higher is better, ↓ lower is better; an empty cell is a method with no usable run.`,
     mdTable(t.scores.header, t.scores.rows),
@@ -192,6 +214,7 @@ export function renderReportHtml(report: SweepReport): string {
     `<h1>Sweep report: ${escapeHtml(report.sweepId)}</h1>`,
     `<p>Outcome: <strong id="outcome">${escapeHtml(report.outcome)}</strong>. Generated ${escapeHtml(report.generatedAt)}.</p>`,
     `<p>${escapeHtml(summaryLine(report))}</p>`,
+    ...(t.setup ? [`<h2>Setup</h2>`, htmlTable('setup', t.setup.header, t.setup.rows, 3)] : []),
     `<h2>Scores per task</h2>`,
     `<p class="note">Best attempt: the best priority metric over all validate/submit evaluations of all runs. Best submission: the best over runs of each run's final evaluation. ↑ higher is better, ↓ lower is better; an empty cell is a method with no usable run.</p>`,
     htmlTable('scores', t.scores.header, t.scores.rows, 2),

@@ -11,7 +11,9 @@ import { computeAup, type AupResult } from '../metrics/aup';
 import type { ScoreTable } from '../metrics/score-table';
 import { isBetter } from '../scores';
 import type { CellSummary, SweepCounts } from '../sweep';
-import type { MetricDirection } from '../task-config';
+import type { Conditions, MetricDirection, TaskConfig } from '../task-config';
+import { runSetupOf, type RunSetup } from '../task-scale';
+import { measuredBaselineOf, type HostBaseline } from '../host-baselines';
 
 /** What the report needs of a task. */
 export interface ReportTask {
@@ -20,6 +22,10 @@ export interface ReportTask {
   metric: { name: string; direction: MetricDirection };
   /** The task's baseline_scores (MLGym's first entry is the baseline). */
   baselineScores: Record<string, number>[];
+  /** The scale, conditions and GPUs its episodes ran with (absent in sweeps started before scales). */
+  setup?: RunSetup;
+  /** Where the baseline comes from (MLGym's paper, measured here). */
+  baselineSource?: string;
 }
 
 export interface ReportInput {
@@ -49,6 +55,8 @@ export interface TaskRow {
   metric: string;
   direction: MetricDirection;
   baseline: number | null;
+  baselineSource?: string;
+  setup?: RunSetup;
   /** Per model key. */
   models: Record<string, ModelTaskScores>;
 }
@@ -131,6 +139,8 @@ export function buildSweepReport(input: ReportInput): SweepReport {
       metric,
       direction,
       baseline: typeof baselineValue === 'number' && Number.isFinite(baselineValue) ? baselineValue : null,
+      ...(task.baselineSource !== undefined && { baselineSource: task.baselineSource }),
+      ...(task.setup && { setup: task.setup }),
       models,
     };
   });
@@ -199,15 +209,32 @@ export const sweepReportKeys = (sweepId: string) => {
 };
 
 /** The tasks of a sweep plan as the report needs them (small enough to hand to an activity). */
-export function reportTasksOf(plan: {
-  tasks: { id: string; config: { name?: string; metric: { name: string; direction: MetricDirection }; baseline_scores: Record<string, number>[] } }[];
-}): ReportTask[] {
-  return plan.tasks.map((t) => ({
-    id: t.id,
-    ...(t.config.name ? { name: t.config.name } : {}),
-    metric: t.config.metric,
-    baselineScores: t.config.baseline_scores,
-  }));
+export function reportTasksOf(
+  plan: {
+    tasks: { id: string; config: Pick<TaskConfig, 'name' | 'metric' | 'baseline_scores'> & Partial<TaskConfig> }[];
+    conditions?: Conditions;
+  },
+  hostBaselines: Record<string, HostBaseline> = {},
+): ReportTask[] {
+  return plan.tasks.map((t) => {
+    // A machine-dependent baseline the sweep measured on its workers replaces the declared one.
+    const measured = measuredBaselineOf(hostBaselines[t.id]);
+    const source = measured?.source ?? t.config.baseline_source;
+    return {
+      id: t.id,
+      ...(t.config.name ? { name: t.config.name } : {}),
+      metric: t.config.metric,
+      baselineScores: measured ? [measured.scores] : t.config.baseline_scores,
+      ...(source !== undefined && { baselineSource: source }),
+      ...setupOf(t.config as TaskConfig, plan.conditions),
+    };
+  });
+}
+
+/** Sweeps started before scales carry tasks without one: their setup is not stated. */
+function setupOf(task: TaskConfig, conditions: Conditions | undefined): { setup?: RunSetup } {
+  const setup = runSetupOf(task, conditions);
+  return setup ? { setup } : {};
 }
 
 /** What a report is built from: the sweep's status or result, and its plan's tasks and models. */

@@ -10,7 +10,8 @@ import { checkProviderReady } from '../../activities/model/providers';
 import { runtimeKind } from '../../activities/sandbox/runtimes';
 import { episodeWorkflow } from '../../workflows/episode';
 import { loadAgentForEpisodes } from '../lib/agent-file';
-import { loadTask } from '../lib/tasks';
+import { checkDataReady, loadTaskAt } from '../lib/task-at-scale';
+import { Conditions, DEFAULT_CONDITIONS, DEFAULT_SCALE, Scale } from '../../lib/task-scale';
 import { withClient } from '../lib/temporal-client';
 import { checkGpuHosts } from '../lib/fleet';
 import { printJson, say, UsageError } from '../lib/output';
@@ -32,6 +33,8 @@ const RunFlags = z.object({
   'agent-config': z.string().min(1).optional(),
   'validate-split': z.enum(['test', 'validation']).optional(),
   'observation-chars': z.coerce.number().int().nonnegative().optional(),
+  scale: Scale.default(DEFAULT_SCALE),
+  conditions: Conditions.default(DEFAULT_CONDITIONS),
   'keep-sandbox': z.boolean().default(false),
   wait: z.boolean().default(false),
   json: z.boolean().default(false),
@@ -55,6 +58,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       'agent-config': { type: 'string' },
       'validate-split': { type: 'string' },
       'observation-chars': { type: 'string' },
+      scale: { type: 'string' },
+      conditions: { type: 'string' },
       'keep-sandbox': { type: 'boolean' },
       wait: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -67,7 +72,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Everything that can be checked before starting is checked here, so a typo costs nothing.
   // The agent first: loading an MLGym task file writes its import, a broken agent must not.
   const agent = flags['agent-config'] ? loadAgentForEpisodes(flags['agent-config'], flags['history-observations']) : undefined;
-  const task = loadTask(flags.task);
+  const task = loadTaskAt(flags.task, flags);
+  checkDataReady(task.config);
   // A replay path is read by the worker, whose working directory may differ: make it absolute.
   const spec = await preflight(async () => parseModelSpec(absoluteReplayPath(flags.model)));
   const model = formatModelSpec(spec);
@@ -106,6 +112,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         runtime: flags.runtime,
         limits,
         keepSandbox: flags['keep-sandbox'],
+        scale: flags.scale,
+        conditions: flags.conditions,
         ...(agent && { agent }),
       });
       const handle = await client.workflow.start(episodeWorkflow, {
@@ -113,7 +121,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         taskQueue: TASK_QUEUE,
         args: [input],
         staticSummary: `${task.config.id} with ${model} (run ${run}/${flags.runs})`,
-        staticDetails: `max ${limits.max_steps} steps, cost limit $${limits.cost_limit_usd}, runtime ${flags.runtime}`,
+        staticDetails: `max ${limits.max_steps} steps, cost limit $${limits.cost_limit_usd}, runtime ${flags.runtime}, scale ${flags.scale}, conditions ${flags.conditions}`,
       });
       say(`started ${episodeId}\n  ${workflowUiLink(episodeId)}`);
       started.push(handle);

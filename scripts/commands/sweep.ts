@@ -89,7 +89,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
           reportInputOf(
             {
               sweepId: plan.name,
-              tasks: reportTasksOf(plan),
+              tasks: reportTasksOf(plan, status.hostBaselines),
               models: status.models,
               ...(plan.budgetUsd !== undefined ? { budgetUsd: plan.budgetUsd } : {}),
               status,

@@ -6,6 +6,9 @@ import { describeIssues } from '../../lib/task-config';
 import { TaskDataError } from '../../activities/sandbox/errors';
 import { DATA_VARIANTS, type DataVariant, findPreparedData, prepareTaskData } from '../../activities/sandbox/task-data';
 import { loadTask, listTaskIds, TaskError } from '../lib/tasks';
+import { baselineOrigin, Conditions, DEFAULT_CONDITIONS, DEFAULT_SCALE, Scale, scaleDifferences, taskAtScale } from '../../lib/task-scale';
+import { readBaseline } from '../lib/baseline-cache';
+import { measureBaseline } from './tasks-baseline';
 import { usage } from '../lib/help';
 import { printJson, say, UsageError } from '../lib/output';
 
@@ -14,21 +17,46 @@ export async function tasksCommand(argv: string[]): Promise<number> {
   if (sub === 'list') return listTasks(rest);
   if (sub === 'validate') return validateTask(rest);
   if (sub === 'prepare') return prepareTasks(rest);
+  if (sub === 'baseline') return measureBaseline(rest);
   throw new UsageError(usage('tasks'));
 }
 
+const ListFlags = z.object({
+  scale: Scale.default(DEFAULT_SCALE),
+  conditions: Conditions.default(DEFAULT_CONDITIONS),
+  json: z.boolean().default(false),
+});
+
 async function listTasks(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { scale: { type: 'string' }, conditions: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const parsed = ListFlags.safeParse(values);
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error, 1).replace(/^(\S+):/gm, '--$1:'));
+  const { scale, conditions, json } = parsed.data;
   const rows = await Promise.all(
     listTaskIds().map(async (id) => {
       try {
-        const { config } = loadTask(id);
+        const loaded = loadTask(id);
+        const measured = readBaseline(loaded.config, loaded.dir, scale);
+        const config = taskAtScale(loaded.config, scale, conditions, measured);
+        const differences = scaleDifferences(config, scale);
         return {
           id,
           name: config.name,
           domain: config.domain,
           metric: config.metric.name,
           direction: config.metric.direction,
+          scale,
+          conditions,
+          gpus: config.resources.gpus,
+          network: config.network,
           baseline: config.baseline_scores[0]?.[config.metric.name] ?? null,
+          baselineOrigin: baselineOrigin(loaded.config, scale, measured),
+          baselineSource: config.baseline_source,
+          ...(differences && { differences }),
           image: config.image,
           /** Which data variants are prepared on this machine; null for tasks without data. */
           data: config.data ? await preparedVariants(id) : null,
@@ -38,12 +66,26 @@ async function listTasks(argv: string[]): Promise<number> {
       }
     }),
   );
-  if (argv.includes('--json')) printJson({ tasks: rows });
+  if (json) printJson({ scale, conditions, tasks: rows });
   else {
-    const table = [['ID', 'DOMAIN', 'METRIC', 'DIRECTION', 'BASELINE', 'IMAGE', 'DATA']];
+    say(`scale ${scale}, conditions ${conditions} (baseline: the starter's score at this scale; see --json for its source)`);
+    const table = [['ID', 'METRIC', 'GPUS', 'NETWORK', 'BASELINE', 'BASELINE FROM', 'IMAGE', 'DATA']];
     for (const r of rows) {
-      const data = r.data === null ? '-' : r.data?.length ? r.data.join(',') : 'not prepared';
-      table.push('error' in r ? [r.id, `INVALID: ${r.error}`] : [r.id, r.domain, r.metric, r.direction, String(r.baseline), r.image, data]);
+      if ('error' in r) {
+        table.push([r.id, `INVALID: ${r.error}`]);
+        continue;
+      }
+      const data = r.data === null ? '-' : r.data.length ? r.data.join(',') : 'not prepared';
+      table.push([
+        r.id,
+        `${r.metric} ${r.direction === 'max' ? '↑' : '↓'}`,
+        String(r.gpus),
+        r.network ? 'on' : 'off',
+        r.baseline === null ? '-' : String(r.baseline),
+        r.baselineOrigin,
+        r.image,
+        data,
+      ]);
     }
     const full = table.filter((row) => row.length === table[0].length);
     const widths = table[0].map((_, i) => Math.max(...full.map((row) => row[i].length)));
@@ -75,6 +117,8 @@ function validateTask(argv: string[]): number {
 
 const PrepareFlags = z.object({
   small: z.boolean().default(false),
+  /** `--scale paper` is the full data, `--scale small` the same as --small. */
+  scale: Scale.optional(),
   source: z.string().min(1).optional(),
   force: z.boolean().default(false),
   runtime: RuntimeKind.default('docker'),
@@ -89,6 +133,7 @@ async function prepareTasks(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       small: { type: 'boolean' },
+      scale: { type: 'string' },
       source: { type: 'string' },
       force: { type: 'boolean' },
       runtime: { type: 'string' },
@@ -113,7 +158,8 @@ async function prepareTasks(argv: string[]): Promise<number> {
     say(`task ${tasks[0].config.id} has no data to prepare (its files ship with the task)`);
     return 0;
   }
-  const variant = flags.small ? 'small' : 'full';
+  if (flags.small && flags.scale === 'paper') throw new UsageError('--small and --scale paper contradict each other: the paper scale runs on the full data');
+  const variant = flags.small || flags.scale === 'small' ? 'small' : 'full';
   const results: { id: string; status: 'prepared' | 'already prepared' | 'failed'; dir?: string; error?: string; seconds?: number }[] = [];
   for (const { config, dir } of tasks) {
     const existing = flags.force ? undefined : await findPreparedData(config.id, variant);

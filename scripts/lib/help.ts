@@ -21,6 +21,14 @@ interface CommandHelp {
 }
 
 const JSON_FLAG: Flag = ['--json', 'print one JSON object on stdout (human progress stays on stderr)'];
+const SCALE_FLAG: Flag = [
+  '--scale small|paper',
+  "small: CPU-sized data and starters (default); paper: MLGym-Bench's data, starters, budgets and GPUs (prepare its data first)",
+];
+const CONDITIONS_FLAG: Flag = [
+  '--conditions strict|mlgym',
+  "strict: the sandbox has no network (default); mlgym: MLGym-Bench's, network on (pip installs work)",
+];
 
 const CONNECTION =
   "The Temporal server comes from Temporal's environment configuration, as the temporal CLI reads it: a profile of\n" +
@@ -70,7 +78,7 @@ export const HELP: Record<string, CommandHelp> = {
       '  MLGYM_GPUS=0,1,...                     the GPUs sandboxes may use (default: what nvidia-smi lists)\n' +
       '  MLGYM_TASK_QUEUE                       the task queue (default mlgym)\n' +
       '  MLGYM_MAX_ACTIVITIES                   concurrent activities (default 20)\n' +
-      "  MLGYM_DATA=small                       episodes use the tasks' small offline data (default: the full data)\n" +
+      '  MLGYM_DATA=small                       episodes started without a scale (before scales existed) use the small data\n' +
       '  MLGYM_ARTIFACTS                        artifact store: a path or s3://bucket/prefix (default .mlgym/artifacts)\n' +
       '  MLGYM_ARTIFACTS_SHARED=1               the path is shared storage every machine of the fleet mounts\n' +
       '  MLGYM_REAP_DOCKER=0                    the periodic reaper leaves Docker containers alone\n' +
@@ -93,6 +101,8 @@ export const HELP: Record<string, CommandHelp> = {
       ['--agent-config <yaml>', "an MLGym agent YAML: its prompts and settings (default: our prompts, MLGym's default agent)"],
       ['--validate-split test|validation', 'the split `validate` scores (default test, as MLGym)'],
       ['--observation-chars N', 'characters of command output shown to the model, head and tail; 0 shows all (default 0)'],
+      SCALE_FLAG,
+      CONDITIONS_FLAG,
       ['--keep-sandbox', "keep the sandbox after the episode (the worker's reaper removes it after a day)"],
       ['--wait', 'follow the episodes to their end; exit code 0 only if all completed'],
       JSON_FLAG,
@@ -159,13 +169,21 @@ export const HELP: Record<string, CommandHelp> = {
   },
   tasks: {
     usage:
-      'mlgym tasks list [--json] | mlgym tasks validate <path> | mlgym tasks prepare <id|path|all> [--small] [--source DIR] [--force] [--runtime docker|local] [--json]',
-    about: 'the tasks: list them, check a task file, prepare their data',
+      'mlgym tasks list [--scale S] [--conditions C] [--json] | mlgym tasks validate <path> | mlgym tasks prepare <id|path|all> [--scale S] [--small] [--source DIR] [--force] [--runtime docker|local] [--json] | mlgym tasks baseline <id|path> [--scale S] [--json]',
+    about: 'the tasks: list them, check a task file, prepare their data, measure their baselines',
     subcommands: {
       list: {
-        usage: 'mlgym tasks list [--json]',
-        about: 'every task: domain, metric, baseline, image and which data is prepared',
-        flags: [JSON_FLAG],
+        usage: 'mlgym tasks list [--scale small|paper] [--conditions strict|mlgym] [--json]',
+        about: 'every task at a scale: metric, GPUs, network, baseline and where it comes from, image, prepared data',
+        flags: [SCALE_FLAG, CONDITIONS_FLAG, JSON_FLAG],
+      },
+      baseline: {
+        usage: 'mlgym tasks baseline <id|path> [--scale small|paper] [--conditions strict|mlgym] [--runtime docker|local] [--json]',
+        about: "measure the starter's score at a scale (an episode runs its baseline_command, then submits) and cache it",
+        details:
+          'The score is cached with the hashes of the image, the prepared data and the task files, and is shown as the\n' +
+          "task's baseline at that scale (tasks list, the prompt, reports, AUP) while they stay the same.",
+        flags: [SCALE_FLAG, CONDITIONS_FLAG, ['--runtime docker|local', 'where the episode runs (default docker)'], JSON_FLAG],
       },
       validate: {
         usage: 'mlgym tasks validate <path/to/task.yaml>',
@@ -173,9 +191,10 @@ export const HELP: Record<string, CommandHelp> = {
         flags: [],
       },
       prepare: {
-        usage: 'mlgym tasks prepare <id|path|all> [--small] [--source DIR] [--force] [--runtime docker|local] [--json]',
-        about: "fetch and split a task's real data into .mlgym/data/ (MLGYM_DATA_DIR moves it), or generate the small data",
+        usage: 'mlgym tasks prepare <id|path|all> [--scale small|paper] [--small] [--source DIR] [--force] [--runtime docker|local] [--json]',
+        about: "fetch and split a task's real data (the paper scale's) into .mlgym/data/ (MLGYM_DATA_DIR moves it), or generate the small data",
         flags: [
+          ['--scale small|paper', 'which scale the data is for: paper fetches the real data (the default), small is --small'],
           ['--small', 'generate the small offline dataset instead of fetching the real one'],
           ['--source DIR', 'the folder holding files you downloaded (one task only)'],
           ['--force', 'prepare again even if already prepared'],

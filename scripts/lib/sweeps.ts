@@ -17,7 +17,7 @@ import type { AgentConfig } from '../../lib/agent-config';
 import { loadAgentForEpisodes } from './agent-file';
 import { UsageError } from './output';
 import { TASK_QUEUE } from '../../config/temporal';
-import { loadTask } from './tasks';
+import { checkDataReady, loadTaskAt } from './task-at-scale';
 
 /**
  * Reads and checks a sweep spec, then resolves it into the plan the sweep workflow runs: every
@@ -57,7 +57,8 @@ export async function loadSweepPlan(file: string): Promise<SweepPlan> {
     const asPath = /[/\\]|\.ya?ml$/.test(entry) ? path.resolve(specDir, entry) : entry;
     let task;
     try {
-      task = loadTask(asPath);
+      task = loadTaskAt(asPath, spec);
+      checkDataReady(task.config);
     } catch (err) {
       throw field(`tasks.${index}`, err);
     }
@@ -105,6 +106,8 @@ export async function loadSweepPlan(file: string): Promise<SweepPlan> {
     runtime: spec.runtime,
     eventsPerRun: spec.events_per_run,
     ...(agent && { agent }),
+    scale: spec.scale,
+    conditions: spec.conditions,
   };
 }
 

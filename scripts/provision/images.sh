@@ -8,6 +8,7 @@
 # up-to-date image costs one `docker image inspect`. Build arguments:
 #   MLGYM_BASE_IMAGE  root of the chain (default: the local debootstrap image, built when missing;
 #                     with a registry, debian:bookworm-slim works as well)
+#   MLGYM_CUDA=1      the paper-scale GPU images: both of the next two at once
 #   MLGYM_TORCH_SOURCE=pypi  the CUDA torch wheels from PyPI instead of Debian's CPU torch
 #   MLGYM_JAX_EXTRA=cuda12   the CUDA jaxlib instead of the CPU one
 #   MLGYM_IMAGES      which images to build (default: "python ml rl")
@@ -59,6 +60,13 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
     log "base image $BASE is not present; docker build will try to pull it"
   fi
 fi
+
+case ${MLGYM_CUDA:-0} in
+  1) MLGYM_TORCH_SOURCE=${MLGYM_TORCH_SOURCE:-pypi} MLGYM_JAX_EXTRA=${MLGYM_JAX_EXTRA:-cuda12}
+     log "MLGYM_CUDA=1: CUDA torch from PyPI ($MLGYM_TORCH_SOURCE), CUDA JAX ($MLGYM_JAX_EXTRA)" ;;
+  0) ;;
+  *) log "MLGYM_CUDA must be 0 or 1, not \"$MLGYM_CUDA\""; exit 2 ;;
+esac
 
 for name in ${MLGYM_IMAGES:-python ml rl}; do
   case $name in

@@ -66,6 +66,31 @@ test('bad flags name the flag', () => {
   assertOneLineError(mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--max-steps', 'many']), /--max-steps/);
 });
 
+test('scales: an unknown scale or conditions, and the paper scale without its prepared data, are refused before anything starts', () => {
+  const exit2 = (r: ReturnType<typeof mlgym>, pattern: RegExp) => {
+    assert.equal(r.code, 2, r.stderr);
+    assertOneLineError(r, pattern);
+  };
+  exit2(mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--scale', 'huge']), /--scale: .*"small"\|"paper"/);
+  exit2(mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--conditions', 'lax']), /--conditions: .*"strict"\|"mlgym"/);
+  exit2(mlgym(['tasks', 'list', '--scale', 'huge']), /--scale/);
+  exit2(mlgym(['tasks', 'baseline', 'blotto', '--scale', 'huge']), /--scale/);
+  // An empty data root: no task's paper data is prepared.
+  const empty = { MLGYM_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mlgym-no-data-')) };
+  const unprepared =
+    /the paper-scale data of task imageClassificationCifar10 is not prepared on this machine .*: run `npx mlgym tasks prepare imageClassificationCifar10 --scale paper` first/;
+  exit2(mlgym(['run', '--task', 'imageClassificationCifar10', '--model', 'openai:gpt-4o', '--scale', 'paper', '--runtime', 'local'], empty), unprepared);
+  exit2(mlgym(['tasks', 'baseline', 'imageClassificationCifar10', '--scale', 'paper', '--runtime', 'local'], empty), unprepared);
+  const dir = mkdtempSync(path.join(tmpdir(), 'mlgym-paper-sweep-'));
+  const spec = path.join(dir, 'sweep.yaml');
+  writeFileSync(spec, 'name: paper\ntasks: [imageClassificationCifar10]\nmodels: [openai:gpt-4o]\nruntime: local\nscale: paper\n');
+  exit2(mlgym(['sweep', 'start', spec], empty), /tasks\.0: the paper-scale data of task imageClassificationCifar10 is not prepared/);
+  writeFileSync(spec, 'name: paper\ntasks: [blotto]\nmodels: [openai:gpt-4o]\nscale: large\n');
+  const badSpec = mlgym(['sweep', 'start', spec]);
+  assert.equal(badSpec.code, 2);
+  assert.match(badSpec.stderr, /scale: Invalid option/);
+});
+
 test('after the checks pass, an unreachable server is a one-line error too', () => {
   assertOneLineErrorAboutServer(mlgym(['run', '--task', GUESS_TASK, '--model', 'openai:gpt-4o', '--runtime', 'local']));
 });

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GUESS_TASK, reply, startEpisodeHarness, type EpisodeHarness } from '../support/episode-harness';
@@ -63,4 +63,62 @@ test('--runs N starts N episodes with distinct ids; a failed episode makes the e
   const episode = (JSON.parse(failed.stdout) as { episodes: { status: string; error: string }[] }).episodes[0];
   assert.equal(episode.status, 'FAILED');
   assert.match(episode.error, /short\.traj/);
+});
+
+test('tasks baseline measures the starter at a scale through an episode; run then shows that number as the baseline', async () => {
+  // The guess task with a starter command, and a data root of its own for the cache.
+  const taskDir = mkdtempSync(path.join(tmpdir(), 'mlgym-baseline-task-'));
+  cpSync(path.dirname(GUESS_TASK), taskDir, { recursive: true });
+  const yaml = readFileSync(path.join(taskDir, 'task.yaml'), 'utf8');
+  writeFileSync(path.join(taskDir, 'task.yaml'), `${yaml}baseline_command: echo 9 > answer.txt\n`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mlgym-baseline-data-'));
+  const cli = (args: string[]) => runMlgymCli(args, { TEMPORAL_ADDRESS: h.env.address, MLGYM_TASK_QUEUE: h.taskQueue, MLGYM_DATA_DIR: dataDir });
+
+  const measured = await cli(['tasks', 'baseline', taskDir, '--scale', 'small', '--runtime', 'local', '--json']);
+  assert.equal(measured.code, 0, measured.stderr);
+  const entry = JSON.parse(measured.stdout) as { scores: Record<string, number>; scale: string; file: string; setup: { taskFiles: string } };
+  // The secret is 7: the starter command's 9 scores -2 (the task file's declared -4 is for its answer.txt of 3).
+  assert.deepEqual(entry.scores, { Score: -2 });
+  assert.equal(entry.scale, 'small');
+  assert.ok(existsSync(entry.file));
+  assert.match(measured.stderr, /Score -2 \(measured by `mlgym tasks baseline`/);
+
+  h.llm.script(reply('validate'), reply('submit'));
+  const run = await cli(['run', '--task', taskDir, '--model', 'openai:gpt-4o', '--runtime', 'local', '--scale', 'small', '--wait', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const episode = (JSON.parse(run.stdout) as { episodes: { trajectoryPath: string; episodeId: string }[] }).episodes[0];
+  const traj = JSON.parse(readFileSync(episode.trajectoryPath, 'utf8')) as { trajectory: { observation: string }[]; info: { setup: unknown } };
+  assert.match(traj.trajectory[0].observation, /Baseline Score: \{'Score': -2(\.0)?\}/, 'the validate observation shows the measured baseline');
+  assert.deepEqual(traj.info.setup, { scale: 'small', conditions: 'strict', gpus: 0, network: false });
+
+  // A changed task file is another setup: the measurement no longer applies.
+  writeFileSync(path.join(taskDir, 'answer.txt'), '5\n');
+  h.llm.script(reply('validate'), reply('submit'));
+  const again = await cli(['run', '--task', taskDir, '--model', 'openai:gpt-4o', '--runtime', 'local', '--scale', 'small', '--wait', '--json']);
+  const second = (JSON.parse(again.stdout) as { episodes: { trajectoryPath: string }[] }).episodes[0];
+  const observation = (JSON.parse(readFileSync(second.trajectoryPath, 'utf8')) as { trajectory: { observation: string }[] }).trajectory[0].observation;
+  assert.match(observation, /Baseline Score: \{'Score': -4(\.0)?\}/);
+});
+
+test('a paper-scale GPU task with no worker taking GPU tasks is refused: one line, exit 2, nothing started', async () => {
+  // Paper data "prepared" (its completion marker) so that the GPU check is the one that speaks.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mlgym-paper-data-'));
+  mkdirSync(path.join(dataDir, 'imageClassificationCifar10', 'full'), { recursive: true });
+  writeFileSync(path.join(dataDir, 'imageClassificationCifar10', 'full', '.prepared.json'), '{}');
+  const before = await h.env.client.workflow.count();
+  // A task queue no GPU host polls (this test's worker takes GPU tasks, as one `mlgym worker` with GPUs does).
+  const run = await runMlgymCli(['run', '--task', 'imageClassificationCifar10', '--model', 'openai:gpt-4o', '--scale', 'paper', '--runtime', 'local'], {
+    TEMPORAL_ADDRESS: h.env.address,
+    MLGYM_TASK_QUEUE: `no-gpu-host-${process.pid}`,
+    MLGYM_DATA_DIR: dataDir,
+  });
+  assert.equal(run.code, 2, run.stderr);
+  // The local runtime's warning is said first, on its own line.
+  const lines = run.stderr
+    .trim()
+    .split('\n')
+    .filter((line) => !/does not isolate/.test(line));
+  assert.equal(lines.length, 1, run.stderr);
+  assert.match(lines[0], /task imageClassificationCifar10 needs 1 GPU\(s\) and no worker takes GPU tasks/);
+  assert.equal((await h.env.client.workflow.count()).count, before.count);
 });

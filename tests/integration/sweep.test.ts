@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { SA } from '../../lib/search-attributes';
 import type { SweepResult, SweepStatus } from '../../lib/sweep';
+import type { SweepReport } from '../../lib/report/sweep-report';
 import { sweepWorkflowId, type SweepSpecInput } from '../../lib/sweep-spec';
 import { launchSweep, loadSweepPlan } from '../../scripts/lib/sweeps';
 import { REPO_ROOT } from '../../scripts/lib/settings';
@@ -181,6 +182,35 @@ describe('sweeps', () => {
     assert.equal(report.workflowStatus, 'COMPLETED');
     assert.equal(report.counts.completed, 4);
     assert.equal(report.costUsd, out.costUsd);
+  });
+
+  test('a machine-dependent baseline is measured on the workers after the cells, and the report scores AUP against it', async () => {
+    // The guess task whose small scale declares its baseline machine-dependent, with a starter command.
+    const taskDir = mkdtempSync(path.join(tmpdir(), 'mlgym-host-baseline-'));
+    cpSync(path.dirname(GUESS_TASK), taskDir, { recursive: true });
+    const yaml = readFileSync(path.join(taskDir, 'task.yaml'), 'utf8');
+    writeFileSync(
+      path.join(taskDir, 'task.yaml'),
+      `${yaml}baseline_command: echo 9 > answer.txt\nscales:\n  small:\n    baseline_scores: [{Score: -4}]\n    baseline_per_host: true\n`,
+    );
+    behaviour = () => reply('submit');
+    const before = h.llm.requests.length;
+    const name = `host-baseline-${Date.now()}`;
+    await start(baseSpec(name, { tasks: [path.join(taskDir, 'task.yaml')], runs: 1, scale: 'small' }));
+    const out = await result(name);
+    assert.equal(out.counts.completed, 1);
+    const measured = out.hostBaselines?.guess;
+    // The secret is 7: the starter command's 9 scores -2, not the declared -4.
+    assert.deepEqual(measured, { episodeId: `${name}--guess--host-baseline`, state: 'measured', scores: { Score: -2 } });
+    assert.equal(requestsOf(measured.episodeId, before).length, 0, 'the measurement asks no model');
+    const episode = await h.env.client.workflow.getHandle(measured.episodeId).describe();
+    assert.equal(episode.typedSearchAttributes.get(SA.model), 'starter:echo 9 > answer.txt');
+
+    const report = JSON.parse(readFileSync(path.join(h.artifactsDir, 'sweeps', name, 'report.json'), 'utf8')) as SweepReport;
+    assert.equal(report.tasks[0].baseline, -2);
+    assert.match(report.tasks[0].baselineSource ?? '', /measured on this sweep's workers/);
+    assert.deepEqual(report.tasks[0].setup, { scale: 'small', conditions: 'strict', gpus: 0, network: false });
+    assert.deepEqual(report.bestAttempt.rows[0].scores, [-2, -4]);
   });
 
   test('concurrency bounds the episodes running at once (observed while they run)', async () => {

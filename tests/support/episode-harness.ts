@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { EpisodeInput, type EpisodeInputArg } from '../../lib/episode';
 import { loadTask } from '../../scripts/lib/tasks';
+import { loadTaskAt } from '../../scripts/lib/task-at-scale';
 import { REPO_ROOT } from '../../scripts/lib/settings';
 import { episodeWorkflow } from '../../workflows/episode';
 import { buildWorkers, singleMachineRoles, type WorkerSet } from '../../workers/main';
@@ -55,7 +56,8 @@ export async function startEpisodeHarness(): Promise<EpisodeHarness> {
     taskQueue,
     artifactsDir,
     input({ taskFile = GUESS_TASK, ...overrides }) {
-      const task = loadTask(taskFile);
+      // With a scale, the task as the CLI resolves it (that scale's baseline, resources, network).
+      const task = overrides.scale ? loadTaskAt(taskFile, { scale: overrides.scale, conditions: overrides.conditions ?? 'strict' }) : loadTask(taskFile);
       return EpisodeInput.parse({
         episodeId: `test-${process.pid}-${Date.now()}-${++counter}`,
         taskDir: task.dir,

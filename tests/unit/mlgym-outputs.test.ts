@@ -9,6 +9,7 @@ import { episodeKeys } from '../../lib/artifact-keys';
 import type { EpisodeInput, Evaluation } from '../../lib/episode';
 import type { TranscriptMessage } from '../../lib/history';
 import { TaskConfig } from '../../lib/task-config';
+import { taskAtScale } from '../../lib/task-scale';
 import { configStem, fixed2, mlgymModelName, mlgymRunFolder, sweepRunIndex } from '../../scripts/lib/mlgym-layout';
 
 /**
@@ -44,7 +45,10 @@ const ran = (observation: string): ExecRecord => ({ observation, execution_time:
 let episodes = 0;
 
 /** Stores an episode's records as the step activities do, then finishes it; returns what finish wrote. */
-async function finish(steps: Step[], options: { exitStatus: string; evaluations?: Evaluation[]; demonstrations?: string[]; task?: TaskConfig }) {
+async function finish(
+  steps: Step[],
+  options: { exitStatus: string; evaluations?: Evaluation[]; demonstrations?: string[]; task?: TaskConfig; conditions?: FinishInput['conditions'] },
+) {
   const episodeId = `outputs-${++episodes}`;
   const keys = episodeKeys(episodeId);
   const transcript: TranscriptMessage[] = [
@@ -73,6 +77,7 @@ async function finish(steps: Step[], options: { exitStatus: string; evaluations?
     modelCalls: steps.length + 1,
     steps: steps.length,
     transcriptLength: transcript.length,
+    ...(options.conditions && { conditions: options.conditions }),
   };
   const paths = await finishEpisode(input);
   return {
@@ -236,6 +241,19 @@ describe('the results.json finishEpisode writes', () => {
     });
     assert.deepEqual(results, { agent: [], evaluations: [], exit_status: 'submission_not_found (submit)', integrity: 'trusted' });
     assert.equal(traj.info.submission, null);
+  });
+
+  test('the scale, conditions, GPUs and network an episode ran with are in results.json and the trajectory', async () => {
+    const scaled = taskAtScale(
+      { ...task, scales: { paper: { resources: { gpus: 2 }, starter_files: {}, baseline_per_host: false, differences: 'the instances are ours' } } },
+      'paper',
+      'mlgym',
+    );
+    const { results, traj } = await finish([{ model: acted('submit') }], { exitStatus: 'submission_not_found (submit)', task: scaled, conditions: 'mlgym' });
+    const setup = { scale: 'paper', conditions: 'mlgym', gpus: 2, network: true, differences: 'the instances are ours' };
+    assert.deepEqual(results.setup, setup);
+    assert.deepEqual(traj.info.setup, setup);
+    assert.equal(results.baseline, undefined, 'a scale without a baseline of its own shows none, not the top-level one');
   });
 });
 
