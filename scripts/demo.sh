@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo: a Temporal dev server (state in .mlgym/, UI on :8233), a worker, and one episode per
 # shipped task driven by the `replay` model (recorded replies, no network), then scores and UI links.
-# Tasks with data use the small offline sample (MLGYM_DATA=small), prepared on first use; for the
-# real datasets run `npx mlgym tasks prepare all` and start a worker without MLGYM_DATA.
+# Episodes run at the small scale (the default: the small offline data, prepared on first use, and
+# CPU-sized starters); `--scale paper` runs MLGym-Bench's sizes on GPUs after `npx mlgym tasks prepare all`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/provision/lib.sh

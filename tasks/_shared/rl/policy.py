@@ -7,6 +7,7 @@ gymnax environments reset themselves when an episode ends.
 """
 
 import time
+from functools import partial
 from typing import Any, NamedTuple
 
 import jax
@@ -95,7 +96,9 @@ def make_ppo(config, model, env, env_params, continuous):
         updates, opt_state = tx.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state), losses
 
-    def update(runner):
+    def update(runner, opt_steps=None):
+        """One PPO update. `opt_steps` (static) stops it after that many minibatch steps, fewer
+        than the full epoch_ppo x n_minibatch (only for --max-steps)."""
         runner, traj = jax.lax.scan(env_step, runner, None, n_steps)
         advantage, target = gae(traj, model.apply(runner.params, runner.obs, method="critic"))
         batch = dict(obs=traj["obs"], action=traj["action"], log_pi=traj["log_pi"],
@@ -103,35 +106,63 @@ def make_ppo(config, model, env, env_params, continuous):
         batch = jax.tree_util.tree_map(lambda x: x.reshape((n_envs * n_steps,) + x.shape[2:]),
                                        batch)
 
-        def epoch(carry, rng):
+        def shuffled(rng):
             order = jax.random.permutation(rng, n_envs * n_steps)
-            minibatches = jax.tree_util.tree_map(
+            return jax.tree_util.tree_map(
                 lambda x: x[order].reshape((n_minibatch, -1) + x.shape[1:]), batch)
-            return jax.lax.scan(minibatch_step, carry, minibatches)
+
+        def epoch(carry, rng):
+            return jax.lax.scan(minibatch_step, carry, shuffled(rng))
 
         rng, epoch_rng = jax.random.split(runner.rng)
-        (params, opt_state), losses = jax.lax.scan(epoch, (runner.params, runner.opt_state),
-                                                   jax.random.split(epoch_rng, n_epochs))
-        metrics = jax.tree_util.tree_map(jnp.mean, losses)
+        epoch_rngs = jax.random.split(epoch_rng, n_epochs)
+        carry = (runner.params, runner.opt_state)
+        if opt_steps is None:
+            carry, losses = jax.lax.scan(epoch, carry, epoch_rngs)
+            metrics = jax.tree_util.tree_map(jnp.mean, losses)
+        else:  # the first opt_steps minibatch steps of the same sequence
+            full, rest = divmod(opt_steps, n_minibatch)
+            parts = []
+            if full:
+                carry, losses = jax.lax.scan(epoch, carry, epoch_rngs[:full])
+                parts.append(jax.tree_util.tree_map(jnp.ravel, losses))
+            if rest:
+                minibatches = jax.tree_util.tree_map(lambda x: x[:rest], shuffled(epoch_rngs[full]))
+                carry, losses = jax.lax.scan(minibatch_step, carry, minibatches)
+                parts.append(losses)
+            metrics = jax.tree_util.tree_map(lambda *x: jnp.concatenate(x).mean(), *parts)
+        params, opt_state = carry
         metrics["return"] = jnp.nanmean(runner.last_return)
         return runner._replace(params=params, opt_state=opt_state, rng=rng), metrics
 
     return init, update, num_updates
 
 
-def train_ppo(rngs, config, model, params, env, env_params, continuous):
+def train_ppo(rngs, config, model, params, env, env_params, continuous, max_steps=None):
     """Train one set of parameters per seed (rngs and params have a leading seed axis).
-    Returns the trained params (same layout) and the log of mean training returns."""
-    init, update, num_updates = make_ppo(config, model, env, env_params, continuous)
+    Returns the trained params (same layout) and the log of mean training returns.
+    `max_steps` stops training after that many optimizer (minibatch) steps, for quick checks of a
+    large config; the learning-rate schedule stays the one of the full budget."""
+    init, update_fn, num_updates = make_ppo(config, model, env, env_params, continuous)
     runner = jax.jit(jax.vmap(init))(rngs, params)
-    update = jax.jit(jax.vmap(update))
+    update = jax.jit(jax.vmap(update_fn))
     log_every = max(1, num_updates // int(config.get("num_logs", 20)))
     steps_per_update = int(config["num_train_envs"]) * int(config["n_steps"])
-    print("PPO: %d updates of %d steps per seed" % (num_updates, steps_per_update), flush=True)
+    opt_steps_per_update = int(config["epoch_ppo"]) * int(config["n_minibatch"])
+    last, rest = num_updates, 0  # full updates to run, then the optimizer steps of a last partial one
+    if max_steps is not None and max_steps < num_updates * opt_steps_per_update:
+        last, rest = divmod(max(1, int(max_steps)), opt_steps_per_update)
+    print("PPO: %d updates of %d steps per seed%s" % (
+        num_updates, steps_per_update,
+        "" if last == num_updates else " (stopping after %d optimizer steps of %d per update: "
+        "--max-steps)" % (last * opt_steps_per_update + rest, opt_steps_per_update)), flush=True)
     log, start, returns = [], time.time(), None
-    for i in range(1, num_updates + 1):
-        runner, metrics = update(runner)
-        if i % log_every == 0 or i == num_updates:
+    for i in range(1, last + 1 + (rest > 0)):
+        if i > last:  # the partial update of --max-steps
+            runner, metrics = jax.jit(jax.vmap(partial(update_fn, opt_steps=rest)))(runner)
+        else:
+            runner, metrics = update(runner)
+        if i % log_every == 0 or i == last + (rest > 0):
             metrics = jax.tree_util.tree_map(np.asarray, metrics)
             # Per seed: mean over the environments of their last finished episode's return
             # (nan until some episode has finished).

@@ -1,7 +1,10 @@
 """Train the 5 checkpoints of the submission with PPO and save them to checkpoints.msgpack.
 
 Usage (from the workspace):
-    python src/train.py [--config src/config.yaml] [--out checkpoints.msgpack]
+    python src/train.py [--config src/config.yaml] [--out checkpoints.msgpack] [--max-steps N]
+--max-steps N stops after N optimizer steps (minibatch gradient steps; one PPO update makes
+epoch_ppo x n_minibatch of them): a quick check, the submission is still written.
+At MLGYM_SCALE=paper the workspace's src/config.yaml is MLGym's, with its full training budget.
 The 5 checkpoints are 5 independent trainings from different seeds (they train side by side).
 To try another algorithm, replace train_ppo below by your own function that returns trained
 params of the same network (see networks.py) and keep the saving step.
@@ -25,6 +28,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", default="src/config.yaml")
     parser.add_argument("--out", default="checkpoints.msgpack")
+    parser.add_argument("--max-steps", type=int, default=None,
+                        help="stop after this many optimizer steps (default: the config's budget)")
     args = parser.parse_args()
     config = load_config(args.config)
     env_name, train_config = config["env_name"], config["train_config"]
@@ -38,7 +43,7 @@ def main():
         init_rngs[:NUM_CHECKPOINTS])
     start = time.time()
     params, log = train_ppo(init_rngs[NUM_CHECKPOINTS:], train_config, model, params, env,
-                            env_params, continuous)
+                            env_params, continuous, max_steps=args.max_steps)
     print("training took %.0f s" % (time.time() - start))
     checkpoints = [jax.tree_util.tree_map(lambda x, i=i: np.asarray(x[i]), params)
                    for i in range(NUM_CHECKPOINTS)]
