@@ -11,6 +11,11 @@ Writes, with the layout and columns of MLGym's data folder:
   DIR/public/{train,val,test}/      the image files, named by `file_name`
   DIR/public/sample_submission.csv  the submission format: file_name,caption for every val and
                                     test image (with a placeholder caption)
+  DIR/public/resnet50.safetensors   the weights of the paper-scale baseline's encoder: full variant,
+                                    torchvision's ImageNet ResNet-50 (IMAGENET1K_V1, what MLGym's
+                                    resnet50(pretrained=True) loads); small variant, RANDOM weights
+                                    of the same shapes (metadata weights=random), so that the
+                                    paper-size model can be built offline
   DIR/hidden/{val,test}_references.parquet   the val/test rows with their `anns` (the answers)
 
 Full variant: MS-COCO 2014 (https://cocodataset.org). MLGym used 37,609 train2014 images for
@@ -19,19 +24,25 @@ lists were not published, so the same numbers of images are drawn here with a fi
 three official archives are downloaded into /cache/coco (the engine's download cache), or read
 from --source SRC, a folder holding train2014.zip, val2014.zip and
 annotations_trainval2014.zip (or their extracted folders train2014/, val2014/, annotations/).
+The ResNet-50 weights come from --source SRC as well (resnet50-0676ba61.pth from torchvision, or
+model.safetensors from the Hugging Face Hub's timm/resnet50.tv_in1k, or resnet50.safetensors as
+written here), else from torchvision's download URL, else from the Hub.
 
 Small variant (--small): a few hundred tiny generated pictures of one coloured shape on a
 coloured background, each with 5 template captions ("a red circle on a blue background", ...),
-with the same files and columns; offline, seeded, a few seconds.
+with the same files and columns, and randomly initialised ResNet-50 weights; offline, seeded, a
+few seconds.
 """
 
 import argparse
+import hashlib
 import io
 import json
 import os
 import random
 import shutil
 import sys
+import tempfile
 import urllib.request
 import zipfile
 
@@ -48,6 +59,11 @@ ARCHIVES = {
     "annotations": "http://images.cocodataset.org/annotations/annotations_trainval2014.zip",
 }
 ARCHIVE_FILES = {"train2014": "train2014.zip", "val2014": "val2014.zip", "annotations": "annotations_trainval2014.zip"}
+
+RESNET_FILE = "resnet50.safetensors"  # in public/, so the sandbox reads data/resnet50.safetensors
+# torchvision's ImageNet ResNet-50 (IMAGENET1K_V1): the file name holds its SHA-256's first 8 digits.
+RESNET_URL = "https://download.pytorch.org/models/resnet50-0676ba61.pth"
+RESNET_HUB = ("timm/resnet50.tv_in1k", "model.safetensors")  # the same weights on the Hugging Face Hub
 
 
 # ---------------------------------------------------------------- output
@@ -76,6 +92,93 @@ def write_split(out, split, rows, images):
 def write_sample_submission(out, names):
     pd.DataFrame({"file_name": names, "caption": "a picture of something"}).to_csv(
         os.path.join(out, "public", "sample_submission.csv"), index=False)
+
+
+# ---------------------------------------------------------------- the encoder's weights
+
+def save_resnet(out, state, metadata):
+    """Writes a torchvision ResNet-50 state dict as public/resnet50.safetensors (a safe format: the
+    starter loads it without unpickling anything), after checking its names and shapes."""
+    import torchvision
+    from safetensors.torch import save_file
+
+    model = torchvision.models.resnet50()
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    # Some exports drop the batch norms' step counters, which inference never reads.
+    if unexpected or any(not name.endswith("num_batches_tracked") for name in missing):
+        raise ValueError(f"not a torchvision ResNet-50 state dict (missing {missing[:3]}, unexpected {unexpected[:3]})")
+    os.makedirs(os.path.join(out, "public"), exist_ok=True)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
+              os.path.join(out, "public", RESNET_FILE), metadata=metadata)
+
+
+def read_weights(path):
+    """A state dict from a .safetensors file, or from torchvision's .pth (tensors only, checked
+    against the SHA-256 prefix in its name)."""
+    if path.endswith(".safetensors"):
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+
+        with safe_open(path, "pt") as f:
+            if (f.metadata() or {}).get("weights") == "random":
+                raise ValueError("it holds the small data's random weights, not ImageNet's")
+        return load_file(path)
+    import torch
+    with open(path, "rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    expected = os.path.basename(RESNET_URL).split("-")[1].split(".")[0]
+    if not digest.startswith(expected):
+        raise ValueError(f"{path} has SHA-256 {digest[:8]}..., not torchvision's {expected}...")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def fetch_resnet(folder):
+    """Downloads the weights into `folder`: torchvision's file, else the Hub's copy. Returns
+    (path, where from), or gives up saying what to download."""
+    errors = []
+    target = os.path.join(folder, os.path.basename(RESNET_URL))
+    print(f"downloading {RESNET_URL} ...", flush=True)
+    try:
+        with urllib.request.urlopen(RESNET_URL, timeout=30) as response, open(target + ".part", "wb") as f:
+            shutil.copyfileobj(response, f, length=1 << 20)
+        os.replace(target + ".part", target)
+        return target, RESNET_URL
+    except OSError as err:
+        errors.append(f"{RESNET_URL}: {err}")
+    try:
+        # The image sets the offline flags for sandboxes; the full prepare is where downloading is wanted.
+        os.environ["HF_HUB_OFFLINE"] = "0"
+        from huggingface_hub import hf_hub_download
+
+        return hf_hub_download(*RESNET_HUB), f"https://huggingface.co/{RESNET_HUB[0]}"
+    except Exception as err:  # no network, hub down, rate limits: all need the same advice
+        errors.append(f"{RESNET_HUB[0]} on the Hugging Face Hub: {type(err).__name__}: {err}")
+    give_up("downloading the ResNet-50 weights failed: " + "; ".join(errors))
+
+
+def prepare_resnet(out, source_dir):
+    """public/resnet50.safetensors with the ImageNet weights, from --source or downloaded."""
+    names = (RESNET_FILE, os.path.basename(RESNET_URL), RESNET_HUB[1])
+    found = [os.path.join(source_dir, n) for n in names if source_dir and os.path.isfile(os.path.join(source_dir, n))]
+    cache = "/cache/torch" if os.path.isdir("/cache") else None  # the engine's download cache
+    scratch = None
+    if found:
+        path, origin = found[0], found[0]
+    elif cache and os.path.isfile(os.path.join(cache, os.path.basename(RESNET_URL))):
+        path, origin = os.path.join(cache, os.path.basename(RESNET_URL)), RESNET_URL  # downloaded before
+    else:
+        if not cache:
+            cache = scratch = tempfile.mkdtemp()
+        os.makedirs(cache, exist_ok=True)
+        path, origin = fetch_resnet(cache)
+    try:
+        save_resnet(out, read_weights(path), {"weights": "imagenet", "origin": origin})
+    except (OSError, ValueError, RuntimeError) as err:
+        give_up(f"{path} is not usable: {err}")
+    finally:
+        if scratch:
+            shutil.rmtree(scratch)
+    print(f"ResNet-50 ImageNet weights from {origin}", flush=True)
 
 
 # ---------------------------------------------------------------- full variant: MS-COCO 2014
@@ -113,8 +216,10 @@ def find_source(key, roots):
 def give_up(reason):
     files = "\n".join(f"  {url}" for url in ARCHIVES.values())
     sys.exit(
-        f"prepare.py: cannot get MS-COCO 2014: {reason}\n"
+        f"prepare.py: cannot get MS-COCO 2014 and the ResNet-50 weights: {reason}\n"
         f"Download these three files (about 19 GB in all) from the official COCO site:\n{files}\n"
+        f"and torchvision's ImageNet ResNet-50 weights (98 MB):\n  {RESNET_URL}\n"
+        f"  (or {RESNET_HUB[1]} from https://huggingface.co/{RESNET_HUB[0]}),\n"
         "put them in one folder (as zips, or extracted there as train2014/, val2014/ and annotations/)\n"
         "and prepare again with that folder as the source:\n"
         "  npx mlgym tasks prepare imageCaptioningCOCO --source FOLDER\n"
@@ -148,6 +253,7 @@ def coco_rows(annotation_json):
 
 
 def prepare_full(out, source_dir):
+    prepare_resnet(out, source_dir)  # first: it is quick, and fails fast offline
     roots = [source_dir] if source_dir else []
     scratch = None
     if not source_dir:
@@ -232,7 +338,20 @@ def shape_image(rng, colour, shape, background, large):
     return buffer.getvalue(), width, height
 
 
+def write_random_resnet(out):
+    """A randomly initialised ResNet-50 (torchvision's initialisation, seeded) in place of the
+    ImageNet weights: the same shapes, so the paper-size model builds offline; its features mean
+    nothing."""
+    import torch
+    import torchvision
+
+    torch.manual_seed(SEED)
+    # One metadata key: the header's key order is not fixed, and the small data should be byte-stable.
+    save_resnet(out, torchvision.models.resnet50().state_dict(), {"weights": "random"})
+
+
 def prepare_small(out):
+    write_random_resnet(out)
     rng = random.Random(SEED)
     image_id, ann_id, names = 0, 0, []
     for split, count in SMALL_SIZES.items():

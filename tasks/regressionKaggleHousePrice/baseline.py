@@ -1,7 +1,7 @@
-"""Baseline for the house price task: ridge regression on all columns.
+"""Baseline for the house price task: ridge regression on all columns (MLGym's, at any MLGYM_SCALE).
 
 Trains on data/train.csv, predicts SalePrice for every house of data/validation.csv and
-data/test.csv, and writes them to submission.csv (columns Id,SalePrice).
+data/test.csv into submission.csv (Id,SalePrice). One closed-form fit: --max-steps N is ignored.
 """
 
 import numpy as np
