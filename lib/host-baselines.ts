@@ -1,6 +1,6 @@
 import { starterModel } from './model-spec';
 import { SA } from './search-attributes';
-import type { EpisodeStart } from './sweep-episode-start';
+import { planEpisodeInput, type EpisodeStart } from './sweep-episode-start';
 import type { SweepPlan } from './sweep-spec';
 
 /**
@@ -31,18 +31,7 @@ export function hostBaselineStart(plan: SweepPlan, taskId: string): EpisodeStart
   const model = starterModel(task.config.baseline_command);
   return {
     episodeId,
-    input: {
-      episodeId,
-      taskDir: task.dir,
-      task: task.config,
-      model,
-      modelParams: { temperature: 0, top_p: 0.95, max_output_tokens: 4096 },
-      runtime: plan.runtime,
-      limits: { ...plan.limits, max_steps: 3, cost_limit_usd: 0 },
-      keepSandbox: false,
-      ...(plan.scale && { scale: plan.scale }),
-      ...(plan.conditions && { conditions: plan.conditions }),
-    },
+    input: planEpisodeInput(plan, task, episodeId, model, { ...plan.limits, max_steps: 3, cost_limit_usd: 0 }),
     searchAttributes: [
       { key: SA.task, value: taskId },
       { key: SA.model, value: model },

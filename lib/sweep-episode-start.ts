@@ -1,5 +1,5 @@
 import type { SearchAttributePair } from '@temporalio/common';
-import type { EpisodeInput } from './episode';
+import type { EpisodeInput, EpisodeLimits } from './episode';
 import { SA } from './search-attributes';
 import { episodeIdOf, type CellRecord } from './sweep';
 import type { SweepPlan } from './sweep-spec';
@@ -25,25 +25,32 @@ export function episodeStartOf(plan: SweepPlan, record: Pick<CellRecord, 'id' | 
   const episodeId = episodeIdOf(record);
   return {
     episodeId,
-    input: {
-      episodeId,
-      taskDir: task.dir,
-      task: task.config,
-      model: model.model,
-      modelParams: model.params,
-      runtime: plan.runtime,
-      limits: plan.limits,
-      sweepId: plan.name,
-      keepSandbox: false,
-      ...(plan.agent && { agent: plan.agent }),
-      ...(plan.scale && { scale: plan.scale }),
-      ...(plan.conditions && { conditions: plan.conditions }),
-    },
+    input: { ...planEpisodeInput(plan, task, episodeId, model.model, plan.limits), modelParams: model.params, sweepId: plan.name },
     searchAttributes: [
       { key: SA.sweep, value: plan.name },
       { key: SA.task, value: task.id },
       { key: SA.model, value: model.model },
     ],
     summary: `${task.id} with ${model.model}, run ${record.run}${record.attempt > 1 ? `, attempt ${record.attempt}` : ''} (sweep ${plan.name})`,
+  };
+}
+
+/**
+ * What every episode a sweep starts shares: the plan's runtime, agent, scale and conditions, with
+ * its own task, model and limits (default model parameters; a cell sets its model's).
+ */
+export function planEpisodeInput(plan: SweepPlan, task: SweepPlan['tasks'][number], episodeId: string, model: string, limits: EpisodeLimits): EpisodeInput {
+  return {
+    episodeId,
+    taskDir: task.dir,
+    task: task.config,
+    model,
+    modelParams: { temperature: 0, top_p: 0.95, max_output_tokens: 4096 },
+    runtime: plan.runtime,
+    limits,
+    keepSandbox: false,
+    ...(plan.agent && { agent: plan.agent }),
+    ...(plan.scale && { scale: plan.scale }),
+    ...(plan.conditions && { conditions: plan.conditions }),
   };
 }

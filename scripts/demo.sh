@@ -10,14 +10,7 @@ bash scripts/setup.sh
 RUNTIME=${MLGYM_DEMO_RUNTIME:-docker}
 mlgym() { node bin/mlgym.js "$@"; }
 
-if ! .mlgym/bin/temporal operator cluster health --address localhost:7233 >/dev/null 2>&1; then
-  log "starting the Temporal dev server in the background (log: .mlgym/logs/server.log)"
-  nohup node bin/mlgym.js server >.mlgym/logs/server.log 2>&1 &
-  for _ in $(seq 1 60); do
-    .mlgym/bin/temporal operator cluster health --address localhost:7233 >/dev/null 2>&1 && break
-    sleep 1
-  done
-fi
+ensure_dev_server
 log "starting a worker on the small offline data (log: .mlgym/logs/demo-worker.log)"
 MLGYM_DATA=${MLGYM_DATA:-small} node bin/mlgym.js worker >.mlgym/logs/demo-worker.log 2>&1 &
 worker=$!

@@ -27,14 +27,7 @@ MLGYM_CUDA=1 MLGYM_IMAGES="python ml" bash scripts/provision/images.sh
 mlgym() { node bin/mlgym.js "$@"; }
 for task in "${TASKS[@]}"; do mlgym tasks prepare "$task" --scale paper; done
 
-if ! .mlgym/bin/temporal operator cluster health --address localhost:7233 >/dev/null 2>&1; then
-  log "starting the Temporal dev server in the background (log: .mlgym/logs/server.log)"
-  nohup node bin/mlgym.js server >.mlgym/logs/server.log 2>&1 &
-  for _ in $(seq 1 60); do
-    .mlgym/bin/temporal operator cluster health --address localhost:7233 >/dev/null 2>&1 && break
-    sleep 1
-  done
-fi
+ensure_dev_server
 log "starting a worker on this machine's GPUs (log: .mlgym/logs/paper-gpu-worker.log)"
 node bin/mlgym.js worker >.mlgym/logs/paper-gpu-worker.log 2>&1 &
 worker=$!

@@ -9,3 +9,15 @@ apt_install() {
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# Starts `mlgym server` (the Temporal dev server, state in .mlgym/) in the background unless one
+# answers on localhost:7233, and waits up to a minute for it. Run from the repository root.
+ensure_dev_server() {
+  .mlgym/bin/temporal operator cluster health --address localhost:7233 >/dev/null 2>&1 && return 0
+  log "starting the Temporal dev server in the background (log: .mlgym/logs/server.log)"
+  nohup node bin/mlgym.js server >.mlgym/logs/server.log 2>&1 &
+  for _ in $(seq 1 60); do
+    .mlgym/bin/temporal operator cluster health --address localhost:7233 >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+}
