@@ -7,6 +7,7 @@ Writes
   DIR/public/validation.csv            id, premise, hypothesis   (held-out slice of MNLI train, no labels)
   DIR/public/test.csv                  id, premise, hypothesis   (MNLI validation_matched, no labels)
   DIR/public/bert-base-uncased/        the pretrained model and tokenizer, for from_pretrained()
+  DIR/public/tiny-bert/                (small variant only) the tiny model the small-scale baseline uses
   DIR/hidden/validation_labels.csv     id, label
   DIR/hidden/test_labels.csv           id, label
 
@@ -18,8 +19,11 @@ like MLGym, so scores compare with MLGym's.
 
 Small variant (--small, offline, seconds): synthetic premise/hypothesis pairs whose label follows
 templates (subset or paraphrase -> entailment, negation -> contradiction, unrelated -> neutral) and
-a tiny randomly initialised BERT with a WordPiece vocabulary built from that text, saved in the
-same files as the real checkpoint so the agent's code path is identical.
+two RANDOMLY INITIALISED stand-ins for the pretrained model, sharing a WordPiece vocabulary built
+from that text and saved in the same files as the real checkpoint: bert-base-uncased/ has
+bert-base's shapes (12 layers, 768 wide; only its vocabulary is smaller), so the paper-scale
+baseline builds and runs its full-size model offline; tiny-bert/ (2 layers, 64 wide) is what the
+small-scale baseline fine-tunes on a CPU. Neither knows any English.
 """
 
 import argparse
@@ -35,6 +39,7 @@ LABELS = {"entailment": 0, "neutral": 1, "contradiction": 2}  # the Hugging Face
 SEED = 20240501
 VALIDATION_SIZE = 5000  # held out from MNLI train for `validate`
 MODEL_DIR = "bert-base-uncased"
+TINY_MODEL_DIR = "tiny-bert"  # small variant only: a tiny random BERT for the small scale
 HF_DATASET = "nyu-mll/multi_nli"
 HF_MODEL = "google-bert/bert-base-uncased"
 MODEL_FILES = ["config.json", "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json"]
@@ -48,7 +53,7 @@ Download these by hand and pass their folder as --source (`npx mlgym tasks prepa
     - https://cims.nyu.edu/~sbowman/multinli/multinli_1.0.zip : the zip itself, or its extracted
       multinli_1.0_train.jsonl and multinli_1.0_dev_matched.jsonl, anywhere under DIR;
   BERT: from https://huggingface.co/{HF_MODEL}/tree/main the files {', '.join(MODEL_FILES)}
-    (the first three required) into DIR/{MODEL_DIR}/."""
+    (the first three required) into DIR/{MODEL_DIR}/ (or DIR itself)."""
 
 
 class SourceError(Exception):
@@ -188,8 +193,11 @@ def copy_model(model_src, model_dst):
 def prepare_full(out, source):
     if source:
         train, matched = mnli_from_source(source)
-        model_src = source / MODEL_DIR
+        # The model files in DIR/bert-base-uncased/, or at the top of DIR.
+        model_src = source / MODEL_DIR if (source / MODEL_DIR).is_dir() else source
     else:
+        for flag in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+            os.environ[flag] = "0"  # the image sets them to 1; the full prepare runs networked
         train, matched = mnli_from_hub()
         model_src = model_files_from_hub()
     copy_model(model_src, out / "public" / MODEL_DIR)
@@ -298,17 +306,18 @@ def build_vocab(texts):
     return vocab
 
 
-def save_tiny_bert(model_dir, texts):
+def save_random_bert(model_dir, vocab, seed, **shape):
+    """A randomly initialised BERT of the given shape (BertConfig's defaults: bert-base) with the
+    tokenizer of `vocab`, in the files of a real checkpoint."""
     import torch
     from transformers import BertConfig, BertForPreTraining, BertTokenizerFast
 
     model_dir.mkdir(parents=True, exist_ok=True)
-    (model_dir / "vocab.txt").write_text("\n".join(build_vocab(texts)) + "\n")
+    (model_dir / "vocab.txt").write_text("\n".join(vocab) + "\n")
     tokenizer = BertTokenizerFast(vocab_file=str(model_dir / "vocab.txt"), do_lower_case=True, model_max_length=512)
     tokenizer.save_pretrained(str(model_dir))
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=256, max_position_embeddings=512)
-    torch.manual_seed(SEED)
+    config = BertConfig(vocab_size=len(tokenizer), max_position_embeddings=512, **shape)
+    torch.manual_seed(seed)
     # Same class as the real checkpoint (encoder, pooler and pre-training heads), randomly initialised.
     BertForPreTraining(config).save_pretrained(str(model_dir), safe_serialization=True)
 
@@ -318,15 +327,21 @@ def prepare_small(out):
     train = [synthetic_pair(rng) for _ in range(4000)]
     validation = [synthetic_pair(rng) for _ in range(500)]
     test = [synthetic_pair(rng) for _ in range(1000)]
-    save_tiny_bert(out / "public" / MODEL_DIR, [t for rows in (train, validation, test) for r in rows for t in r[:2]])
-    check_model_dir(out / "public" / MODEL_DIR)
+    vocab = build_vocab([t for rows in (train, validation, test) for r in rows for t in r[:2]])
+    # The small scale's model (its weights as they have always been, for the same scores) and the
+    # paper scale's bert-base-shaped stand-in.
+    save_random_bert(out / "public" / TINY_MODEL_DIR, vocab, SEED, hidden_size=64, num_hidden_layers=2,
+                     num_attention_heads=2, intermediate_size=256)
+    save_random_bert(out / "public" / MODEL_DIR, vocab, SEED + 1)
+    for name in (TINY_MODEL_DIR, MODEL_DIR):
+        check_model_dir(out / "public" / name)
     write_split(out, train, validation, test)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--small", action="store_true", help="synthetic offline sample with a tiny BERT")
+    parser.add_argument("--small", action="store_true", help="synthetic offline sample with random BERTs")
     parser.add_argument("--source", type=Path, help="folder with manually downloaded files (see --help)")
     args = parser.parse_args()
     try:
