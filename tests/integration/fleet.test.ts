@@ -216,7 +216,12 @@ test('a sweep across two hosts balances, never shares a GPU, and survives the lo
           .catch(() => undefined),
       ),
     );
-    victim = states.find((s): s is EpisodeStatus => s?.sandbox?.host === 'b' && s.step === 2 && /sleep/.test(s.lastAction ?? ''))?.episodeId;
+    // Only once the sampler has seen both hosts full: killing B earlier (a loaded machine starts
+    // B's second sandbox late) would leave "both hosts held 2 GPUs at once" unobserved.
+    const bothFull = samples.some((s) => s.held.length === 4);
+    victim = bothFull
+      ? states.find((s): s is EpisodeStatus => s?.sandbox?.host === 'b' && s.step === 2 && /sleep/.test(s.lastAction ?? ''))?.episodeId
+      : undefined;
     if (!victim) await sleep(250);
   }
   await agentB.kill('SIGKILL');
