@@ -41,7 +41,14 @@ export function currentSetup(task: TaskConfig, taskDir: string): CachedBaseline[
 export function readBaseline(task: TaskConfig, taskDir: string, scale: Scale): MeasuredBaseline | undefined {
   const file = baselineFile(task.id, scale);
   if (!existsSync(file)) return undefined;
-  const parsed = CachedBaseline.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  // A file cut short or edited by hand is no measurement: the declared baseline stands.
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const parsed = CachedBaseline.safeParse(raw);
   if (!parsed.success) return undefined;
   const cached = parsed.data;
   const now = currentSetup({ ...task, scale }, taskDir);
