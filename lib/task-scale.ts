@@ -24,23 +24,19 @@ export interface MeasuredBaseline {
  */
 export function taskAtScale(task: TaskConfig, scale: Scale, conditions: Conditions, measured?: MeasuredBaseline): TaskConfig {
   const settings = task.scales[scale];
-  const network = conditions === 'mlgym' ? true : task.network;
-  if (!settings) {
-    return measured ? { ...task, scale, network, baseline_scores: [measured.scores], baseline_source: measured.source } : { ...task, scale, network };
-  }
-  const baseline = measured
-    ? { baseline_scores: [measured.scores], baseline_source: measured.source }
-    : {
+  const declared = settings
+    ? {
         baseline_scores: settings.baseline_scores ?? [],
         baseline_source: settings.baseline_source ?? `no baseline is known at the ${scale} scale yet: run \`mlgym tasks baseline ${task.id} --scale ${scale}\``,
-      };
+      }
+    : { baseline_scores: task.baseline_scores, baseline_source: task.baseline_source };
   return {
     ...task,
     scale,
-    network,
-    resources: { ...task.resources, ...settings.resources },
-    training_timeout: settings.training_timeout ?? task.training_timeout,
-    ...baseline,
+    network: conditions === 'mlgym' ? true : task.network,
+    resources: { ...task.resources, ...settings?.resources },
+    training_timeout: settings?.training_timeout ?? task.training_timeout,
+    ...(measured ? { baseline_scores: [measured.scores], baseline_source: measured.source } : declared),
   };
 }
 

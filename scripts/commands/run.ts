@@ -5,7 +5,6 @@ import { EpisodeInput, EpisodeLimits, ModelParams, RuntimeKind } from '../../lib
 import { formatModelSpec, parseModelSpec } from '../../lib/model-spec';
 import path from 'node:path';
 import { resolvePricing } from '../../lib/pricing';
-import { describeIssues } from '../../lib/task-config';
 import { checkProviderReady } from '../../activities/model/providers';
 import { runtimeKind } from '../../activities/sandbox/runtimes';
 import { episodeWorkflow } from '../../workflows/episode';
@@ -14,7 +13,7 @@ import { checkDataReady, loadTaskAt } from '../lib/task-at-scale';
 import { Conditions, DEFAULT_CONDITIONS, DEFAULT_SCALE, Scale } from '../../lib/task-scale';
 import { withClient } from '../lib/temporal-client';
 import { checkGpuHosts } from '../lib/fleet';
-import { printJson, say, UsageError } from '../lib/output';
+import { printJson, say, flagError, UsageError } from '../lib/output';
 import { TASK_QUEUE } from '../../config/temporal';
 import { workflowUiLink } from '../lib/settings';
 import { followEpisode, type EpisodeOutcome } from '../lib/follow';
@@ -66,7 +65,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
   });
   const parsed = RunFlags.safeParse(values);
-  if (!parsed.success) throw new UsageError(describeIssues(parsed.error).replace(/^(\S+):/gm, '--$1:'));
+  if (!parsed.success) throw flagError(parsed.error);
   const flags = parsed.data;
 
   // Everything that can be checked before starting is checked here, so a typo costs nothing.

@@ -5,7 +5,6 @@ import { TASK_QUEUE } from '../../config/temporal';
 import { EpisodeInput, RuntimeKind } from '../../lib/episode';
 import { SA } from '../../lib/search-attributes';
 import { starterModel } from '../../lib/model-spec';
-import { describeIssues } from '../../lib/task-config';
 import { Conditions, DEFAULT_CONDITIONS, DEFAULT_SCALE, Scale, taskAtScale } from '../../lib/task-scale';
 import { runtimeKind } from '../../activities/sandbox/runtimes';
 import { episodeWorkflow } from '../../workflows/episode';
@@ -13,7 +12,7 @@ import { currentSetup, describeMeasurement, writeBaseline, type CachedBaseline }
 import { checkGpuHosts } from '../lib/fleet';
 import { followEpisode } from '../lib/follow';
 import { usage } from '../lib/help';
-import { printJson, say, UsageError } from '../lib/output';
+import { printJson, say, flagError, UsageError } from '../lib/output';
 import { workflowUiLink } from '../lib/settings';
 import { checkDataReady } from '../lib/task-at-scale';
 import { loadTask } from '../lib/tasks';
@@ -42,7 +41,7 @@ export async function measureBaseline(argv: string[]): Promise<number> {
     options: { scale: { type: 'string' }, conditions: { type: 'string' }, runtime: { type: 'string' }, json: { type: 'boolean' } },
   });
   const parsed = BaselineFlags.safeParse(values);
-  if (!parsed.success) throw new UsageError(describeIssues(parsed.error, 1).replace(/^(\S+):/gm, '--$1:'));
+  if (!parsed.success) throw flagError(parsed.error, 1);
   if (positionals.length !== 1) throw new UsageError(usage('tasks', 'baseline'));
   const flags = parsed.data;
   const loaded = loadTask(positionals[0]);

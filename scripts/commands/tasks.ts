@@ -6,11 +6,11 @@ import { describeIssues } from '../../lib/task-config';
 import { TaskDataError } from '../../activities/sandbox/errors';
 import { DATA_VARIANTS, type DataVariant, findPreparedData, prepareTaskData } from '../../activities/sandbox/task-data';
 import { loadTask, listTaskIds, TaskError } from '../lib/tasks';
-import { baselineOrigin, Conditions, DEFAULT_CONDITIONS, DEFAULT_SCALE, Scale, scaleDifferences, taskAtScale } from '../../lib/task-scale';
-import { readBaseline } from '../lib/baseline-cache';
+import { baselineOrigin, Conditions, DEFAULT_CONDITIONS, DEFAULT_SCALE, Scale, scaleDifferences } from '../../lib/task-scale';
+import { loadTaskAt } from '../lib/task-at-scale';
 import { measureBaseline } from './tasks-baseline';
 import { usage } from '../lib/help';
-import { printJson, say, UsageError } from '../lib/output';
+import { printJson, say, flagError, UsageError } from '../lib/output';
 
 export async function tasksCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -34,14 +34,12 @@ async function listTasks(argv: string[]): Promise<number> {
     options: { scale: { type: 'string' }, conditions: { type: 'string' }, json: { type: 'boolean' } },
   });
   const parsed = ListFlags.safeParse(values);
-  if (!parsed.success) throw new UsageError(describeIssues(parsed.error, 1).replace(/^(\S+):/gm, '--$1:'));
+  if (!parsed.success) throw flagError(parsed.error, 1);
   const { scale, conditions, json } = parsed.data;
   const rows = await Promise.all(
     listTaskIds().map(async (id) => {
       try {
-        const loaded = loadTask(id);
-        const measured = readBaseline(loaded.config, loaded.dir, scale);
-        const config = taskAtScale(loaded.config, scale, conditions, measured);
+        const { config, measured } = loadTaskAt(id, { scale, conditions });
         const differences = scaleDifferences(config, scale);
         return {
           id,
@@ -54,7 +52,7 @@ async function listTasks(argv: string[]): Promise<number> {
           gpus: config.resources.gpus,
           network: config.network,
           baseline: config.baseline_scores[0]?.[config.metric.name] ?? null,
-          baselineOrigin: baselineOrigin(loaded.config, scale, measured),
+          baselineOrigin: baselineOrigin(config, scale, measured),
           baselineSource: config.baseline_source,
           ...(differences && { differences }),
           image: config.image,

@@ -4,12 +4,11 @@ import { dockerClient } from '../../activities/sandbox/docker-client';
 import { hostGpuInventory } from '../../activities/sandbox/gpus';
 import { hostId, hostLedger } from '../../activities/sandbox/host-ledger';
 import { TASK_QUEUE } from '../../config/temporal';
-import { describeIssues } from '../../lib/task-config';
 import { HOST_ID } from '../../lib/task-queues';
 import { GpuInventoryError } from '../../lib/gpus';
 import { machineCapacity, type Roles, runWorker, thisMachine } from '../../workers/main';
 import { checkJoin } from '../lib/fleet';
-import { say, UsageError } from '../lib/output';
+import { say, flagError, UsageError } from '../lib/output';
 import { withClient } from '../lib/temporal-client';
 
 const WorkerFlags = z.object({
@@ -27,7 +26,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     options: { role: { type: 'string' }, host: { type: 'string' }, slots: { type: 'string' }, cpus: { type: 'string' }, 'memory-mb': { type: 'string' } },
   });
   const parsed = WorkerFlags.safeParse(values);
-  if (!parsed.success) throw new UsageError(describeIssues(parsed.error).replace(/^(\S+):/gm, '--$1:'));
+  if (!parsed.success) throw flagError(parsed.error);
   const flags = parsed.data;
   const sized = flags.slots !== undefined || flags.cpus !== undefined || flags['memory-mb'] !== undefined;
   if (flags.role === 'control' && (flags.host !== undefined || sized))

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { COMPLETE_MARKER, dataLocation, unpreparedMessage } from '../../activities/sandbox/task-data';
-import { taskAtScale, type Conditions, type Scale } from '../../lib/task-scale';
+import { taskAtScale, type Conditions, type MeasuredBaseline, type Scale } from '../../lib/task-scale';
 import { readBaseline } from './baseline-cache';
 import { UsageError } from './output';
 import { loadTask, type LoadedTask } from './tasks';
@@ -15,10 +15,10 @@ export interface ScaleChoice {
  * A task as an episode runs it at the chosen scale and conditions, its baseline the one this
  * machine measured for that setup when there is one (scripts/lib/baseline-cache.ts).
  */
-export function loadTaskAt(idOrPath: string, choice: ScaleChoice): LoadedTask {
+export function loadTaskAt(idOrPath: string, choice: ScaleChoice): LoadedTask & { measured?: MeasuredBaseline } {
   const loaded = loadTask(idOrPath);
   const measured = readBaseline(loaded.config, loaded.dir, choice.scale);
-  return { ...loaded, config: taskAtScale(loaded.config, choice.scale, choice.conditions, measured) };
+  return { ...loaded, config: taskAtScale(loaded.config, choice.scale, choice.conditions, measured), ...(measured && { measured }) };
 }
 
 /**
