@@ -10,4 +10,21 @@ echo "== lint" >&2
 npx eslint .
 npx prettier --check "**/*.{ts,mjs}" >/dev/null || { echo "formatting differs from Prettier's: run \`npm run format\`" >&2; exit 1; }
 echo "== tests" >&2
-node --import tsx --test --test-concurrency=1 --test-timeout=1200000 tests/unit/*.test.ts tests/integration/*.test.ts
+# Tests that spend minutes waiting on a clock (a 5-minute provider outage) with their own server and
+# no Docker run beside the others instead of after them; everything else runs one file at a time.
+WAITING=(tests/integration/provider-outage.test.ts)
+TEST=(node --import tsx --test --test-concurrency=1 --test-timeout=1200000)
+waiting_log=$(mktemp -t mlgym-waiting-tests.XXXXXX)
+"${TEST[@]}" "${WAITING[@]}" >"$waiting_log" 2>&1 &
+waiting_pid=$!
+others=()
+for file in tests/unit/*.test.ts tests/integration/*.test.ts; do
+  [[ " ${WAITING[*]} " == *" $file "* ]] || others+=("$file")
+done
+status=0
+"${TEST[@]}" "${others[@]}" || status=$?
+wait "$waiting_pid" || status=$?
+echo "== tests that ran beside the others: ${WAITING[*]}" >&2
+cat "$waiting_log"
+rm -f "$waiting_log"
+exit "$status"

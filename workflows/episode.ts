@@ -43,19 +43,26 @@ const RETRY: RetryPolicy = { initialInterval: '2s', maximumInterval: '1 minute',
 
 const SHORT: ActivityOptions = { startToCloseTimeout: '5 minutes', retry: RETRY };
 
+/**
+ * How long a silent long activity waits before it is retried elsewhere: what a SIGKILLed worker costs.
+ * They beat every few seconds (commands at least every 5 s, provisioning every 20 s); a retry that
+ * was not needed re-attaches, so a short timeout costs little.
+ */
+const HEARTBEAT_SEC = 60;
+
 /** A sandbox may wait hours for its host's GPUs (or, in a fleet, for a host with room): it heartbeats while it waits. */
-const PROVISION: ActivityOptions = { startToCloseTimeout: '1 day', heartbeatTimeout: '2 minutes', retry: RETRY };
+const PROVISION: ActivityOptions = { startToCloseTimeout: '1 day', heartbeatTimeout: HEARTBEAT_SEC * 1000, retry: RETRY };
 
 const COMMAND: ActivityOptions = {
   startToCloseTimeout: '3 hours',
   // On a cancel, wait until the command's process tree is killed before autosubmitting.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_SEC * 1000,
   retry: { ...RETRY, maximumAttempts: 20 },
 };
 
 /** Restoring a workspace copies its files back in: it may take a while, so it heartbeats. */
-const RESTORE: ActivityOptions = { startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: RETRY };
+const RESTORE: ActivityOptions = { startToCloseTimeout: '1 hour', heartbeatTimeout: HEARTBEAT_SEC * 1000, retry: RETRY };
 
 const { startTranscript, finishEpisode, loadResumePoint } = proxyActivities<typeof activities>(SHORT);
 
@@ -81,7 +88,7 @@ function provisioningCalls(taskQueue?: string) {
 function sandboxCalls(host?: { taskQueue: string; lostAfterSec: number }) {
   // Durations in ms.
   const route = host && { taskQueue: host.taskQueue, scheduleToStartTimeout: host.lostAfterSec * 1000 };
-  const beating = host && { ...route, heartbeatTimeout: Math.min(host.lostAfterSec, 120) * 1000 };
+  const beating = host && { ...route, heartbeatTimeout: Math.min(host.lostAfterSec, HEARTBEAT_SEC) * 1000 };
   const { execCommand, evaluateSubmission } = proxyActivities<typeof activities>({ ...COMMAND, ...beating });
   const { recordObservation, teardownSandbox } = proxyActivities<typeof activities>({ ...SHORT, ...route });
   return { execCommand, evaluateSubmission, recordObservation, teardownSandbox };
