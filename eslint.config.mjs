@@ -17,11 +17,11 @@ const sideEffectSdks = {
 const noBuiltins = nodeBuiltins.map((name) => ({ name, message: 'Workflows and pure modules must not use Node built-ins.' }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.mlgym/**', 'tasks/**', 'tools/**', 'bin/**', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/**', '.mlgym/**', 'tasks/**', 'tools/**', 'bin/**', 'ui/dist/**', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.{ts,tsx,mts}'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': [
@@ -29,7 +29,7 @@ export default tseslint.config(
         { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
   {
@@ -96,6 +96,22 @@ export default tseslint.config(
               ['workflows', 'workers', 'scripts', 'tests'],
               'activities/ and config/ import nothing from workflows/, workers/, scripts/ or tests/ (signals and queries are in lib/).',
             ),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The viewer's browser app and the API schemas it shares with the server run in a browser.
+    files: ['ui/web/**/*.{ts,tsx,mts}', 'ui/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Browser code: no Node built-ins.' })),
+          patterns: [
+            { group: ['@temporalio/*', ...sideEffectSdks.group], message: 'Browser code reads the viewer API only, never Temporal or a provider.' },
+            upward(['workflows', 'activities', 'workers', 'scripts', 'config', 'tests', 'server'], 'Browser code imports ui/shared/ and lib/ only.'),
           ],
         },
       ],

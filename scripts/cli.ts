@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Command> = {
   tasks: () => (require('./commands/tasks') as typeof import('./commands/tasks')).tasksCommand,
   aup: () => (require('./commands/aup') as typeof import('./commands/aup')).aupCommand,
   export: () => (require('./commands/export') as typeof import('./commands/export')).exportCommand,
+  ui: () => (require('./commands/ui') as typeof import('./commands/ui')).uiCommand,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

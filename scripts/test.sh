@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== typecheck" >&2
 npx tsc --noEmit
+npx tsc --noEmit -p ui/web
 echo "== lint" >&2
 npx eslint .
-npx prettier --check "**/*.{ts,mjs}" >/dev/null || { echo "formatting differs from Prettier's: run \`npm run format\`" >&2; exit 1; }
+npx prettier --check "**/*.{ts,tsx,mts,mjs}" >/dev/null || { echo "formatting differs from Prettier's: run \`npm run format\`" >&2; exit 1; }
 echo "== tests" >&2
 # Tests that spend minutes waiting on a clock (a 5-minute provider outage) with their own server and
 # no Docker run beside the others instead of after them; everything else runs one file at a time.

@@ -226,6 +226,22 @@ export const HELP: Record<string, CommandHelp> = {
       JSON_FLAG,
     ],
   },
+  ui: {
+    usage: 'mlgym ui [--port P] [--host H] [--token T]',
+    about: 'a web viewer of episodes: run list, live episode pages',
+    flags: [
+      ['--port P', 'the port to serve on (default 8234; 0 takes a free one)'],
+      ['--host H', 'the address to bind (default 127.0.0.1); any other than loopback needs a token'],
+      ['--token T', 'required on every request (default $MLGYM_UI_TOKEN; at least 16 characters); open the URL with ?token=T once'],
+    ],
+    details: `Serves a web app that reads Temporal (visibility and each running episode's status query) and the
+artifact store (MLGYM_ARTIFACTS, as the workers write it), and nothing else: the run list with
+filters and search, and each episode's steps, scores against the baseline and limits, live while
+it runs. Transcripts can hold secrets an agent saw: the viewer binds loopback unless given a token.
+It keeps serving while Temporal is down and says so on each page.
+
+${CONNECTION}`,
+  },
   export: {
     usage: 'mlgym export mlgym <episodeId|sweepId> --out DIR [--run-index N] [--json]',
     about: "finished episodes in another tool's layout",
