@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { buildSweepReport, reportInputOf, reportTasksOf } from '../../lib/report/sweep-report';
 import { renderReportFiles } from '../../lib/report/render';
 import { progressLine, type SweepResult, type SweepStatus } from '../../lib/sweep';
 import { sweepNameOf, sweepWorkflowId } from '../../lib/sweep-spec';
@@ -11,7 +10,7 @@ import { followWorkflow } from '../lib/follow';
 import { usage } from '../lib/help';
 import { printJson, say, UsageError } from '../lib/output';
 import { workflowUiLink } from '../lib/settings';
-import { latestPlan, launchSweep, loadSweepPlan, retrySweep, sweepStatus, withLiveCosts } from '../lib/sweeps';
+import { launchSweep, loadSweepPlan, retrySweep, sweepReportNow, sweepStatus, withLiveCosts } from '../lib/sweeps';
 import { withClient } from '../lib/temporal-client';
 import { checkGpuHosts } from '../lib/fleet';
 import { TASK_QUEUE } from '../../config/temporal';
@@ -81,22 +80,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     }
     case 'report': {
       return withClient(async (client) => {
-        const workflowId = sweepWorkflowId(sweepNameOf(target));
-        const { workflowStatus, status } = await sweepStatus(client, target);
-        if (!status) throw new UsageError(`${workflowId} is ${workflowStatus} and gave no status (is a worker running?)`);
-        const plan = await latestPlan(client, workflowId);
-        const report = buildSweepReport(
-          reportInputOf(
-            {
-              sweepId: plan.name,
-              tasks: reportTasksOf(plan, status.hostBaselines),
-              models: status.models,
-              ...(plan.budgetUsd !== undefined ? { budgetUsd: plan.budgetUsd } : {}),
-              status,
-            },
-            new Date().toISOString(),
-          ),
-        );
+        const { workflowId, workflowStatus, report } = await sweepReportNow(client, target);
         const outDir = path.resolve(values.out ?? `${workflowId}-report`);
         mkdirSync(outDir, { recursive: true });
         const files = Object.entries(renderReportFiles(report)).map(([name, text]) => {

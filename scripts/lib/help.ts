@@ -227,20 +227,38 @@ export const HELP: Record<string, CommandHelp> = {
     ],
   },
   ui: {
-    usage: 'mlgym ui [--port P] [--host H] [--token T]',
-    about: 'a web viewer of episodes: run list, live episode pages',
+    usage: 'mlgym ui [--port P] [--host H] [--token T] [--mlgym-dir DIR]',
+    about: 'a web viewer of episodes and sweeps: run list, live episode pages, sweeps, comparisons, MLGym runs',
     flags: [
       ['--port P', 'the port to serve on (default 8234; 0 takes a free one)'],
       ['--host H', 'the address to bind (default 127.0.0.1); any other than loopback needs a token'],
       ['--token T', 'required on every request (default $MLGYM_UI_TOKEN; at least 16 characters); open the URL with ?token=T once'],
+      ['--mlgym-dir DIR', "MLGym's own runs to show next to ours: a folder of MLGym run folders (e.g. an MLGym checkout's trajectories/)"],
     ],
     details: `Serves a web app that reads Temporal (visibility and each running episode's status query) and the
 artifact store (MLGYM_ARTIFACTS, as the workers write it), and nothing else: the run list with
-filters and search, and each episode's steps, scores against the baseline and limits, live while
-it runs. Transcripts can hold secrets an agent saw: the viewer binds loopback unless given a token.
+filters and search; each episode's steps, scores against the baseline and limits, live while it
+runs; each sweep's cells, budget, costs, exit statuses and AUP; two episodes or two models side by
+side; and, with --mlgym-dir, MLGym's published runs. Transcripts can hold secrets an agent saw: the viewer binds loopback unless given a token.
 It keeps serving while Temporal is down and says so on each page.
 
 ${CONNECTION}`,
+    runsAlone: true,
+    subcommands: {
+      export: {
+        usage: 'mlgym ui export <sweepId> --out DIR [--json]',
+        about: "a static, self-contained copy of a sweep's pages",
+        flags: [
+          ['--out DIR', 'required: where to write index.html and sweep-report.html (created if missing)'],
+          ['--json', 'one JSON object on stdout: {file, reportFile, episodes, skipped: [...], bytes}'],
+        ],
+        details: `Writes DIR/index.html: the viewer with the sweep's page (cells, budget, costs, exit statuses, AUP), the
+run list of its episodes, each episode's page and the comparisons, all in one file that opens from
+disk with no server and no network; and DIR/sweep-report.html, the report it shows. Full command
+outputs stay out (the steps' observations are in). Reads Temporal and the artifact store as
+\`mlgym ui\` does (run it with the workers' MLGYM_ARTIFACTS). Exit code 2 for an unknown sweep.`,
+      },
+    },
   },
   export: {
     usage: 'mlgym export mlgym <episodeId|sweepId> --out DIR [--run-index N] [--json]',

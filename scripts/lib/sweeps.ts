@@ -8,6 +8,7 @@ import { EpisodeLimits, ModelParams, type EpisodeStatus } from '../../lib/episod
 import { formatModelSpec, parseModelSpec } from '../../lib/model-spec';
 import { PricingError, resolvePricing } from '../../lib/pricing';
 import { sumCosts, type SweepResult, type SweepStatus } from '../../lib/sweep';
+import { buildSweepReport, reportInputOf, reportTasksOf, type SweepReport } from '../../lib/report/sweep-report';
 import { modelKey, planCells, sweepNameOf, SweepSpec, sweepWorkflowId, type SweepPlan } from '../../lib/sweep-spec';
 import { describeIssues } from '../../lib/task-config';
 import { statusQuery } from '../../lib/episode-messages';
@@ -254,4 +255,31 @@ export async function withLiveCosts<T extends SweepStatus>(client: Client, statu
     costByTask: totals.byTask,
     budget: { ...status.budget, spentUsd: totals.total },
   };
+}
+
+/**
+ * The sweep's report as of now (AUP, scores, costs, exit statuses): what `mlgym sweep report` writes
+ * and the viewer shows. A running sweep's report is its state so far.
+ */
+export async function sweepReportNow(
+  client: Client,
+  idOrName: string,
+): Promise<{ workflowId: string; workflowStatus: string; status: SweepStatus | SweepResult; report: SweepReport }> {
+  const workflowId = sweepWorkflowId(sweepNameOf(idOrName));
+  const { workflowStatus, status } = await sweepStatus(client, idOrName);
+  if (!status) throw new UsageError(`${workflowId} is ${workflowStatus} and gave no status (is a worker running?)`);
+  const plan = await latestPlan(client, workflowId);
+  const report = buildSweepReport(
+    reportInputOf(
+      {
+        sweepId: plan.name,
+        tasks: reportTasksOf(plan, status.hostBaselines),
+        models: status.models,
+        ...(plan.budgetUsd !== undefined ? { budgetUsd: plan.budgetUsd } : {}),
+        status,
+      },
+      new Date().toISOString(),
+    ),
+  );
+  return { workflowId, workflowStatus, status, report };
 }

@@ -226,3 +226,19 @@ test('MLGym task files that cannot run: one line naming the file and the field, 
   assert.doesNotMatch(mlgym(['tasks', 'validate', path.join(tasks, 'missingDataFolder.yaml')]).stderr, /--task/);
   assert.deepEqual(listing(), before);
 });
+
+test('mlgym ui: a bind beyond loopback without a token, a short token, a missing MLGym folder, export without --out: one line each, exit 2', () => {
+  for (const [args, pattern] of [
+    [['ui', '--host', '0.0.0.0'], /--host 0\.0\.0\.0 opens the viewer beyond this machine: set a token/],
+    [['ui', '--host', '0.0.0.0', '--token', 'short'], /--token: a token needs at least 16 characters/],
+    [['ui', '--mlgym-dir', '/nonexistent/runs'], /--mlgym-dir: \/nonexistent\/runs is not a folder/],
+    [['ui', 'export', 'some-sweep'], /usage: mlgym ui export <sweepId> --out DIR/],
+    [['ui', '--port', '70000'], /--port/],
+  ] as const) {
+    const r = mlgym([...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assertOneLineError(r, pattern);
+  }
+  // Past its checks, the export needs Temporal: one line saying where it is not.
+  assertOneLineErrorAboutServer(mlgym(['ui', 'export', 'some-sweep', '--out', mkdtempSync(path.join(tmpdir(), 'mlgym-ui-out-'))]));
+});

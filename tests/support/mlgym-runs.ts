@@ -4,6 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { REPO_ROOT } from '../../scripts/lib/settings';
+import { parseRunFolder } from '../../lib/mlgym-run-folder';
 
 /**
  * MLGym's published benchmark runs (`trajectories/` of an MLGym checkout, see
@@ -42,14 +43,6 @@ export interface PublishedRun {
 
 /** How long MLGym's commands and evaluations of the run took in all (its steps' `execution_time`). */
 export const recordedSeconds = (run: Pick<PublishedRun, 'steps'>): number => run.steps.reduce((sum, step) => sum + step.execution_time, 0);
-
-/** MLGym's run folder layout: `<model>__<task>__<config>__t-<T>__p-<P>__c-<C>__install-<I>__<suffix>_run_<i>`. */
-export function parseRunFolder(folder: string): Pick<PublishedRun, 'model' | 'task' | 'runIndex'> | undefined {
-  const parts = folder.split('__');
-  const run = /_run_(\d+)$/.exec(folder);
-  if (parts.length < 8 || !run) return undefined;
-  return { model: parts[0], task: parts[1], runIndex: Number(run[1]) };
-}
 
 /** Every published run in `<checkout>/trajectories/`, sorted by folder name. */
 export function listPublishedRuns(checkout = SHARED_MLGYM_CHECKOUT): PublishedRun[] {

@@ -5,11 +5,14 @@ import { streamSSE } from 'hono/streaming';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Client } from '@temporalio/client';
 import { ZodError } from 'zod';
-import { RunListQuery } from '../shared/api';
+import { RunListQuery, SweepListQuery } from '../shared/api';
 import type { ArtifactStore } from '../../activities/artifacts/store';
-import { loadEpisode, NotFoundError } from './episode-view';
+import { loadEpisode } from './episode-view';
+import { BadRequestError, NotFoundError, UnavailableError } from './errors';
 import { followEpisode } from './live';
 import { listRuns } from './runs';
+import { listSweeps, loadSweep, sweepReportHtml } from './sweeps';
+import type { MlgymRuns } from './mlgym-runs';
 import { stepActivityLink } from './step-link';
 import { readStepOutput } from './steps';
 
@@ -22,6 +25,8 @@ export interface UiDeps {
   token?: string;
   /** Where Temporal is, for the message when it is not answering. */
   temporalAddress: string;
+  /** MLGym's own runs to show next to ours (`--mlgym-dir`). */
+  mlgymRuns?: MlgymRuns;
 }
 
 const TOKEN_COOKIE = 'mlgym_ui_token';
@@ -33,18 +38,18 @@ const sameSecret = (given: string | undefined, token: string) =>
 
 const stepNumber = (c: Context) => {
   const step = Number(c.req.param('step'));
-  if (!Number.isInteger(step) || step < 1) throw new BadRequest(`step must be a step number (1, 2, ...), not "${c.req.param('step')}"`);
+  if (!Number.isInteger(step) || step < 1) throw new BadRequestError(`step must be a step number (1, 2, ...), not "${c.req.param('step')}"`);
   return step;
 };
-
-class BadRequest extends Error {}
 
 /** What went wrong, said for a person: the status and one line naming the cause and the way out. */
 function failure(err: unknown, temporalAddress: string): { status: 400 | 404 | 503 | 500; error: string } {
   if (err instanceof NotFoundError) return { status: 404, error: err.message };
-  if (err instanceof BadRequest) return { status: 400, error: err.message };
+  if (err instanceof BadRequestError) return { status: 400, error: err.message };
+  if (err instanceof UnavailableError) return { status: 503, error: err.message };
   if (err instanceof ZodError) return { status: 400, error: err.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ') };
-  const code = (err as { code?: number }).code;
+  // The SDK's calls wrap the gRPC error (a ServiceError with the gRPC one as its cause); raw service calls do not.
+  const code = (err as { code?: number }).code ?? (err as { cause?: { code?: number } }).cause?.code;
   if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) {
     return {
       status: 503,
@@ -78,10 +83,22 @@ export function createUiApp(deps: UiDeps): Hono {
     return c.json({ error }, status);
   });
 
-  app.get('/api/runs', async (c) => {
-    // The token, when given on the URL, is the guard's, not a filter.
+  // The token, when given on the URL, is the guard's, not a filter.
+  const queryOf = (c: Context) => {
     const { token: _guard, ...query } = c.req.query();
-    return c.json(await listRuns(client, store, RunListQuery.parse(query)));
+    return query;
+  };
+
+  app.get('/api/runs', async (c) => c.json(await listRuns(client, store, RunListQuery.parse(queryOf(c)))));
+
+  app.get('/api/sweeps', async (c) => c.json(await listSweeps(client, SweepListQuery.parse(queryOf(c)))));
+  app.get('/api/sweeps/:id', async (c) => c.json(await loadSweep(client, c.req.param('id'))));
+  app.get('/api/sweeps/:id/report.html', async (c) => c.html(await sweepReportHtml(client, c.req.param('id'))));
+
+  app.get('/api/mlgym/runs', (c) => c.json(deps.mlgymRuns?.list() ?? { rows: [], skipped: [] }));
+  app.get('/api/mlgym/runs/:folder', (c) => {
+    if (!deps.mlgymRuns) throw new NotFoundError('this viewer shows no MLGym runs: start it with `mlgym ui --mlgym-dir <folder of MLGym runs>`');
+    return c.json(deps.mlgymRuns.view(c.req.param('folder')));
   });
 
   app.get('/api/episodes/:id', async (c) => c.json(await loadEpisode(client, store, c.req.param('id'))));
@@ -97,7 +114,7 @@ export function createUiApp(deps: UiDeps): Hono {
 
   app.get('/api/episodes/:id/live', (c) => {
     const after = Number(c.req.query('after') ?? 0);
-    if (!Number.isInteger(after) || after < 0) throw new BadRequest(`after must be a step number, not "${c.req.query('after')}"`);
+    if (!Number.isInteger(after) || after < 0) throw new BadRequestError(`after must be a step number, not "${c.req.query('after')}"`);
     return streamSSE(c, async (stream) => {
       try {
         await followEpisode(client, store, c.req.param('id'), after, {

@@ -7,11 +7,7 @@ import { settleWithin } from '../../activities/async';
 import { workflowUiLink } from '../../scripts/lib/settings';
 import { readResults, runRowOf, type StoredResults } from './runs';
 import { readSteps } from './steps';
-
-/** The viewer was asked for something that is not there: a 404 with this message. */
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}
+import { NotFoundError } from './errors';
 
 /** A running episode whose worker is down answers no query: the page shows it without its live state. */
 const QUERY_WAIT_MS = 3_000;

@@ -27,8 +27,15 @@ export type StoredResults = z.infer<typeof StoredResults>;
 export async function readResults(store: ArtifactStore, episodeId: string): Promise<StoredResults | undefined> {
   const body = await store.tryGet(episodeKeys(episodeId).results);
   if (body === undefined) return undefined;
-  const parsed = StoredResults.safeParse(JSON.parse(body.toString('utf8')));
-  if (!parsed.success) throw new Error(`results.json of ${episodeId} is not an episode's results: ${parsed.error.issues[0].message}`);
+  const where = store.locate(episodeKeys(episodeId).results);
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new Error(`the results of episode ${episodeId} do not read (${where}): ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = StoredResults.safeParse(json);
+  if (!parsed.success) throw new Error(`the results of episode ${episodeId} (${where}) are not an episode's results: ${parsed.error.issues[0].message}`);
   return parsed.data;
 }
 

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { workflowUiLink } from '../../scripts/lib/settings';
 import { episodeRunsQuery } from './visibility';
-import { NotFoundError } from './episode-view';
+import { NotFoundError } from './errors';
 
 /** The activities a step runs, the one that did the step's work first. */
 const STEP_ACTIVITIES = ['execCommand', 'evaluateSubmission', 'recordObservation', 'callModel'];

@@ -38,3 +38,12 @@ export function earlierRunsQuery(episodeIds: string[]): string {
 
 /** Every run of one episode, newest first. */
 export const episodeRunsQuery = (episodeId: string) => `WorkflowType = ${literal(EPISODE_WORKFLOW)} AND WorkflowId = ${literal(episodeId)}`;
+
+export const SWEEP_WORKFLOW = 'sweepWorkflow';
+
+/** Sweeps, one row each; free text matches the start of the sweep's workflow id or name. */
+export function sweepListQuery(q?: string): string {
+  const clauses = [`WorkflowType = ${literal(SWEEP_WORKFLOW)}`, `ExecutionStatus != "ContinuedAsNew"`];
+  if (q !== undefined) clauses.push(`(WorkflowId STARTS_WITH ${literal(q)} OR WorkflowId STARTS_WITH ${literal(`sweep-${q}`)})`);
+  return clauses.join(' AND ');
+}

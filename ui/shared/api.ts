@@ -23,11 +23,17 @@ export const RunFilters = z
   .strict();
 export type RunFilters = z.infer<typeof RunFilters>;
 
-export const RunListQuery = RunFilters.extend({
+/** Every list answers a page at a time, newest first. */
+const Paging = {
   pageSize: z.coerce.number().int().min(1).max(1000).default(100),
   /** The opaque cursor of the previous answer's `nextPage`. */
   page: z.string().min(1).optional(),
-}).strict();
+};
+
+/** A page of a list: its rows, how many match over all pages, and the cursor of the next page. */
+const pageOf = <Row extends z.ZodType>(row: Row) => z.object({ rows: z.array(row), total: z.number(), nextPage: z.string().optional() });
+
+export const RunListQuery = RunFilters.extend(Paging).strict();
 export type RunListQuery = z.infer<typeof RunListQuery>;
 
 export const RunRow = z.object({
@@ -52,12 +58,7 @@ export const RunRow = z.object({
 });
 export type RunRow = z.infer<typeof RunRow>;
 
-export const RunList = z.object({
-  rows: z.array(RunRow),
-  /** Episodes matching the filters, over all pages. */
-  total: z.number(),
-  nextPage: z.string().optional(),
-});
+export const RunList = pageOf(RunRow);
 export type RunList = z.infer<typeof RunList>;
 
 /** One step as the episode page shows it: the model's reply, the command and what came back. */
@@ -126,3 +127,126 @@ export type LiveUpdate = z.infer<typeof LiveUpdate>;
 
 export const ApiError = z.object({ error: z.string() });
 export type ApiError = z.infer<typeof ApiError>;
+
+export const SweepListQuery = z
+  .object({
+    /** Matches the start of the sweep's name or id. */
+    q: z.string().min(1).max(200).optional(),
+    ...Paging,
+  })
+  .strict();
+export type SweepListQuery = z.infer<typeof SweepListQuery>;
+
+/** One sweep in the sweep list, from Temporal's visibility store. */
+export const SweepRow = z.object({
+  sweepId: z.string(),
+  workflowId: z.string(),
+  /** The workflow's status: running, completed, failed, ... */
+  status: z.string(),
+  running: z.boolean(),
+  startedAt: z.string(),
+  closedAt: z.string().optional(),
+});
+export type SweepRow = z.infer<typeof SweepRow>;
+
+export const SweepList = pageOf(SweepRow);
+export type SweepList = z.infer<typeof SweepList>;
+
+export const SweepCell = z.object({
+  id: z.string(),
+  task: z.string(),
+  /** The model's key in the sweep (its methods' name in the AUP tables). */
+  modelKey: z.string(),
+  model: z.string(),
+  run: z.number(),
+  /** pending, running, completed, failed. */
+  state: z.string(),
+  attempt: z.number(),
+  episodeId: z.string().optional(),
+  exitStatus: z.string().optional(),
+  bestScore: z.number().optional(),
+  costUsd: z.number(),
+  error: z.string().optional(),
+  blockedReason: z.string().optional(),
+});
+export type SweepCell = z.infer<typeof SweepCell>;
+
+const ModelTaskScores = z.object({
+  /** MLGym's best attempt (best of every evaluation) and best submission (its last score). */
+  bestAttempt: z.number().nullable(),
+  bestSubmission: z.number().nullable(),
+  completedRuns: z.number(),
+  runs: z.number(),
+});
+
+export const SweepTask = z.object({
+  task: z.string(),
+  name: z.string().optional(),
+  metric: z.string(),
+  direction: z.enum(['max', 'min']),
+  baseline: z.number().nullable(),
+  baselineSource: z.string().optional(),
+  setup: z.record(z.string(), z.unknown()).optional(),
+  /** Per model key. */
+  models: z.record(z.string(), ModelTaskScores),
+});
+export type SweepTask = z.infer<typeof SweepTask>;
+
+export const SweepView = z.object({
+  sweepId: z.string(),
+  workflowId: z.string(),
+  workflowStatus: z.string(),
+  running: z.boolean(),
+  /** surveying, running, budget_exhausted, done; absent when no worker answered. */
+  phase: z.string().optional(),
+  /** The report's outcome: the sweep's phase while it runs, its outcome once done. */
+  outcome: z.string(),
+  models: z.array(z.object({ key: z.string(), model: z.string() })),
+  tasks: z.array(SweepTask),
+  cells: z.array(SweepCell),
+  counts: z.object({ total: z.number(), pending: z.number(), running: z.number(), completed: z.number(), failed: z.number() }),
+  budget: z.object({
+    limitUsd: z.number().optional(),
+    spentUsd: z.number(),
+    exhausted: z.boolean(),
+    notStarted: z.number(),
+    message: z.string().optional(),
+  }),
+  costUsd: z.number(),
+  costByModel: z.array(z.object({ key: z.string(), model: z.string(), costUsd: z.number(), episodes: z.number(), meanCostUsd: z.number() })),
+  /** Exit status of each cell's latest attempt (`failed`, `running`, `not_started` too), over all models and per model key. */
+  exitStatusCounts: z.record(z.string(), z.number()),
+  exitStatusByModel: z.record(z.string(), z.record(z.string(), z.number())),
+  /** MLGym's AUP per method (the baseline and each model key); null when it cannot be computed (`aupError` says why). */
+  aup: z.array(z.object({ method: z.string(), bestAttemptAup: z.number(), bestSubmissionAup: z.number() })).nullable(),
+  aupError: z.string().optional(),
+  /** The sweep report's HTML (AUP table and performance profiles), relative to the viewer. */
+  reportUrl: z.string(),
+  temporalUrl: z.string(),
+});
+export type SweepView = z.infer<typeof SweepView>;
+
+/** `mlgym ui --mlgym-dir`: MLGym's own runs, each shown as an episode (`source: mlgym`). */
+export const MlgymRunList = z.object({
+  /** The folder read, or absent when the viewer was started without one. */
+  dir: z.string().optional(),
+  rows: z.array(RunRow),
+  /** Folders that are not MLGym runs or do not read, with why. */
+  skipped: z.array(z.object({ folder: z.string(), reason: z.string() })),
+});
+export type MlgymRunList = z.infer<typeof MlgymRunList>;
+
+/**
+ * `mlgym ui export <sweep> --out DIR`: the sweep's pages as one file. The app finds this object at
+ * `window.__MLGYM_STATIC__` and answers every call from it instead of a server.
+ */
+export const StaticExport = z.object({
+  kind: z.literal('sweep-export'),
+  generatedAt: z.string(),
+  sweep: SweepView,
+  /** Every episode of the sweep's cells, by id (steps without their full outputs). */
+  episodes: z.record(z.string(), EpisodeView),
+  /** The run list of the export: one row per episode. */
+  runs: z.array(RunRow),
+});
+export type StaticExport = z.infer<typeof StaticExport>;

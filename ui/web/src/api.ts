@@ -2,19 +2,17 @@
  * The viewer's server, seen from the page: relative URLs (the viewer may live under a path prefix),
  * the access token passed on to every call, and every JSON answer checked against the shared
  * contract so a server of another version fails with a named field instead of a blank page.
+ * In a static export (`mlgym ui export`, static-data.ts) there is no server: every call is answered
+ * from the data inlined in the page instead.
  */
 import { z } from 'zod';
-import { ApiError, EpisodeView, LiveUpdate, RunList, type RunFilters } from '../../shared/api';
+import { ApiError, EpisodeView, LiveUpdate, MlgymRunList, RunList, SweepList, SweepView, type RunFilters } from '../../shared/api';
+import { parseRef } from './episodeRef';
+import { ApiFailure } from './failure';
+import { isStatic, staticEpisode, staticMlgymRun, staticMlgymRuns, staticRuns, staticSweep, staticSweeps, staticText } from './static-data';
 
-/** A failed call, with the text the page shows. `status` is absent when the server was not reached. */
-export class ApiFailure extends Error {
-  readonly status?: number;
-  constructor(message: string, status?: number) {
-    super(message);
-    this.name = 'ApiFailure';
-    this.status = status;
-  }
-}
+export { ApiFailure };
+export { isStatic };
 
 export const UNREACHABLE = "cannot reach the viewer's server";
 
@@ -79,12 +77,25 @@ export function parseAnswer<T>(schema: z.ZodType<T>, body: unknown): T {
   return parsed.data;
 }
 
+const isAbsolute = (url: string) => /^[a-z][a-z0-9+.-]*:|^\/\//i.test(url);
+
 /**
- * A link the server gave (a step's `temporalUrl`): a relative one is the server's own API, which
- * wants the token too; an absolute one (the Temporal UI) is left alone.
+ * A link the server gave (a step's `temporalUrl`, the sweep's report): a relative one is the server's
+ * own API, which wants the token too; an absolute one (the Temporal UI) is left alone. A static
+ * export's relative links are files beside it, used as they are.
  */
 export function serverLink(url: string): string {
-  return /^[a-z][a-z0-9+.-]*:|^\/\//i.test(url) ? url : apiUrl(url);
+  return isAbsolute(url) || isStatic ? url : apiUrl(url);
+}
+
+/**
+ * A server link to render as a link (`<a href>`), or undefined when nothing could follow it: a
+ * static export has no server behind its relative (`api/...`) links. The absolute ones stay.
+ */
+export function linkHref(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (isStatic && !isAbsolute(url)) return undefined;
+  return serverLink(url);
 }
 
 export function isAbort(e: unknown): boolean {
@@ -92,6 +103,7 @@ export function isAbort(e: unknown): boolean {
 }
 
 export function fetchRuns(filters: RunFilters, pageSize: number, page: string | undefined, signal?: AbortSignal): Promise<RunList> {
+  if (isStatic) return staticRuns(filters, signal);
   return getJson(apiUrl('api/runs', { ...filters, pageSize, page }), RunList, signal);
 }
 
@@ -100,16 +112,44 @@ export function episodePath(id: string): string {
 }
 
 export function fetchEpisode(id: string, signal?: AbortSignal): Promise<EpisodeView> {
+  if (isStatic) return staticEpisode(id, signal);
   return getJson(apiUrl(episodePath(id)), EpisodeView, signal);
+}
+
+/** One of our episodes or, for a `mlgym:<folder>` reference, a published MLGym run: both answer an EpisodeView. */
+export function fetchEpisodeRef(ref: string, signal?: AbortSignal): Promise<EpisodeView> {
+  const r = parseRef(ref);
+  return r.source === 'mlgym' ? fetchMlgymRun(r.folder, signal) : fetchEpisode(r.id, signal);
+}
+
+export function fetchSweeps(q: string | undefined, pageSize: number, page: string | undefined, signal?: AbortSignal): Promise<SweepList> {
+  if (isStatic) return staticSweeps(q, signal);
+  return getJson(apiUrl('api/sweeps', { q, pageSize, page }), SweepList, signal);
+}
+
+export function fetchSweep(id: string, signal?: AbortSignal): Promise<SweepView> {
+  if (isStatic) return staticSweep(id, signal);
+  return getJson(apiUrl(`api/sweeps/${encodeURIComponent(id)}`), SweepView, signal);
+}
+
+export function fetchMlgymRuns(signal?: AbortSignal): Promise<MlgymRunList> {
+  if (isStatic) return staticMlgymRuns(signal);
+  return getJson(apiUrl('api/mlgym/runs'), MlgymRunList, signal);
+}
+
+export function fetchMlgymRun(folder: string, signal?: AbortSignal): Promise<EpisodeView> {
+  if (isStatic) return staticMlgymRun(folder, signal);
+  return getJson(apiUrl(`api/mlgym/runs/${encodeURIComponent(folder)}`), EpisodeView, signal);
 }
 
 /** A step's full command output (`StepView.outputUrl`), as plain text. */
 export async function fetchText(url: string, signal?: AbortSignal): Promise<string> {
+  if (isStatic) return staticText(signal);
   const res = await request(apiUrl(url), signal);
   return res.text();
 }
 
-/** The live stream of a running episode: the steps after `after`, then every change of its state. */
+/** The live stream of a running episode: the steps after `after`, then every change of its state (none in a static export). */
 export function liveUrl(id: string, after: number): string {
   return apiUrl(`${episodePath(id)}/live`, { after });
 }

@@ -1,8 +1,10 @@
 /** What the episode is and where it stands: identity, state, cost against its limits, and its setup. */
-import { memo, type ReactNode } from 'react';
+import { memo } from 'react';
 import type { EpisodeView } from '../../../shared/api';
-import { serverLink } from '../api';
+import { linkHref } from '../api';
 import { DASH, formatCost, formatDuration, formatInt, formatScore, formatTime } from '../format';
+import { Fact } from './Fact';
+import { TemporalLink } from './TemporalLink';
 
 interface Props {
   view: EpisodeView;
@@ -26,18 +28,10 @@ function setupValue(key: string, value: unknown): string {
   return JSON.stringify(value);
 }
 
-function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="fact" data-testid={testId}>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
 export const EpisodeHeader = memo(function EpisodeHeader({ view, live }: Props) {
   const { summary: s, limits, setup } = view;
   const headline = view.metrics[0];
+  const temporalHref = view.source === 'temporal' ? linkHref(view.temporalUrl) : undefined;
   const setupEntries = Object.entries(setup ?? {})
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
     .sort(([a], [b]) => setupRank(a) - setupRank(b));
@@ -56,12 +50,12 @@ export const EpisodeHeader = memo(function EpisodeHeader({ view, live }: Props) 
             ● live
           </span>
         )}
-        {view.source === 'mlgym' && <span className="badge">published MLGym run</span>}
-        {view.temporalUrl && (
-          <a className="temporal-link" href={serverLink(view.temporalUrl)} target="_blank" rel="noreferrer">
-            Open in Temporal UI ↗
-          </a>
+        {view.source === 'mlgym' && (
+          <span className="badge badge-mlgym" data-testid="mlgym-badge" title="A published MLGym run, read from its folder: no workflow behind it">
+            MLGym run
+          </span>
         )}
+        <TemporalLink href={temporalHref} />
       </div>
       <p className="episode-id mono">{s.episodeId}</p>
       {(view.phase || view.blockedReason) && (

@@ -1,6 +1,8 @@
 /**
  * The run list's table. Plain rows and no per-row hooks: it must stay fast with 1,000 rows.
- * Sorting is over the rows loaded, in the page, since the server pages in its own order.
+ * Sorting is over the rows loaded, in the page, since the server pages in its own order. The same
+ * table lists MLGym's runs (rows link elsewhere: `hrefOf`), and may offer a checkbox per row to pick
+ * two episodes to compare.
  */
 import { memo, useMemo, useState, type ReactNode } from 'react';
 import type { RunRow } from '../../../shared/api';
@@ -26,7 +28,8 @@ interface Column {
   key: SortKey;
   label: string;
   numeric?: boolean;
-  cell: (r: RunRow) => ReactNode;
+  /** `href`: the row's page, from the table's `hrefOf`. */
+  cell: (r: RunRow, href: string) => ReactNode;
 }
 
 export function episodeHref(id: string): string {
@@ -38,8 +41,8 @@ const COLUMNS: Column[] = [
   {
     key: 'episodeId',
     label: 'Episode',
-    cell: (r) => (
-      <a href={episodeHref(r.episodeId)} className="mono">
+    cell: (r, href) => (
+      <a href={href} className="mono">
         {r.episodeId}
       </a>
     ),
@@ -77,19 +80,50 @@ function compare(a: RunRow, b: RunRow, { key, dir }: Sort): number {
   return String(x).localeCompare(String(y), undefined, { numeric: true }) * dir;
 }
 
-const Row = memo(function Row({ row }: { row: RunRow }) {
+interface RowProps {
+  row: RunRow;
+  hrefOf: (id: string) => string;
+  /** Present when the table offers the compare checkboxes. */
+  onCheck?: (id: string) => void;
+  checked: boolean;
+}
+
+const Row = memo(function Row({ row, hrefOf, onCheck, checked }: RowProps) {
+  const href = hrefOf(row.episodeId);
   return (
     <tr data-testid="run-row" data-episode-id={row.episodeId} className={row.running ? 'running' : undefined}>
+      {onCheck && (
+        <td className="check">
+          <input
+            type="checkbox"
+            data-testid="compare-check"
+            checked={checked}
+            onChange={() => onCheck(row.episodeId)}
+            aria-label={`Compare ${row.episodeId}`}
+          />
+        </td>
+      )}
       {COLUMNS.map((c) => (
         <td key={c.key} className={c.numeric ? 'num' : undefined}>
-          {c.cell(row)}
+          {c.cell(row, href)}
         </td>
       ))}
     </tr>
   );
 });
 
-export function RunTable({ rows, emptyText }: { rows: RunRow[]; emptyText: string }) {
+interface Props {
+  rows: RunRow[];
+  emptyText: string;
+  /** The page a row opens; a module-level function, so the memoised rows keep their props. Our episode page by default. */
+  hrefOf?: (id: string) => string;
+  testId?: string;
+  /** The compare checkboxes: the ids checked, and a stable callback that checks or unchecks one. */
+  selected?: ReadonlySet<string>;
+  onCheck?: (id: string) => void;
+}
+
+export function RunTable({ rows, emptyText, hrefOf = episodeHref, testId = 'run-list', selected, onCheck }: Props) {
   const [sort, setSort] = useState<Sort | undefined>(undefined);
   const sorted = useMemo(() => (sort ? [...rows].sort((a, b) => compare(a, b, sort)) : rows), [rows, sort]);
 
@@ -97,9 +131,14 @@ export function RunTable({ rows, emptyText }: { rows: RunRow[]; emptyText: strin
 
   return (
     <div className="table-wrap">
-      <table className="run-table" data-testid="run-list">
+      <table className="run-table" data-testid={testId}>
         <thead>
           <tr>
+            {onCheck && (
+              <th className="check" title="Check two episodes, then Compare">
+                ⇄
+              </th>
+            )}
             {COLUMNS.map((c) => {
               const active = sort?.key === c.key;
               return (
@@ -115,11 +154,11 @@ export function RunTable({ rows, emptyText }: { rows: RunRow[]; emptyText: strin
         </thead>
         <tbody>
           {sorted.map((r) => (
-            <Row key={r.episodeId} row={r} />
+            <Row key={r.episodeId} row={r} hrefOf={hrefOf} onCheck={onCheck} checked={selected?.has(r.episodeId) ?? false} />
           ))}
           {rows.length === 0 && (
             <tr className="empty">
-              <td colSpan={COLUMNS.length}>{emptyText}</td>
+              <td colSpan={COLUMNS.length + (onCheck ? 1 : 0)}>{emptyText}</td>
             </tr>
           )}
         </tbody>

@@ -2,10 +2,12 @@
  * An episode as the page shows it: fetched once, then kept current by the live stream while it runs.
  * The stream appends steps and replaces the state; its `end` means the episode closed, and one more
  * fetch brings the final state (the stream does not carry everything the full view has).
+ * A published MLGym run (`mlgym:<folder>`) is read once: it has no workflow, hence no stream; nor
+ * has a static export (`mlgym ui export`), whose episodes are never running.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, type EpisodeView, type LiveUpdate, type StepView } from '../../../shared/api';
-import { errorText, fetchEpisode, isAbort, liveUrl, parseLiveUpdate } from '../api';
+import { errorText, fetchEpisodeRef, isAbort, isStatic, liveUrl, parseLiveUpdate } from '../api';
 
 export interface EpisodeState {
   view?: EpisodeView;
@@ -55,6 +57,7 @@ function applyUpdate(view: EpisodeView, u: LiveUpdate): EpisodeView {
   };
 }
 
+/** `id` is an episode reference (see episodeRef.ts): our episode's id, or `mlgym:<folder>`. */
 export function useEpisode(id: string): EpisodeState {
   const [view, setView] = useState<EpisodeView | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -69,12 +72,12 @@ export function useEpisode(id: string): EpisodeState {
 
   useEffect(() => {
     const ctrl = new AbortController();
-    fetchEpisode(id, ctrl.signal).then(
+    fetchEpisodeRef(id, ctrl.signal).then(
       (v) => {
         setView(v);
         setError(undefined);
         setLiveError(undefined);
-        setStream(v.summary.running ? { after: lastStepOf(v.steps) } : undefined);
+        setStream(!isStatic && v.source === 'temporal' && v.summary.running ? { after: lastStepOf(v.steps) } : undefined);
       },
       (e: unknown) => {
         if (!isAbort(e)) setError(errorText(e));
