@@ -122,7 +122,7 @@ describe('mlgym ui in Chromium', { skip }, () => {
     const replies = [
       reply('echo 7 > answer.txt'),
       reply('validate'),
-      reply('sleep 3 && echo slept && echo 9 > answer.txt'),
+      reply('for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 1; done; echo slept && echo 9 > answer.txt'),
       reply('validate'),
       reply('submit'),
     ];
@@ -148,6 +148,11 @@ describe('mlgym ui in Chromium', { skip }, () => {
     await page.evaluate('window.notReloaded = true');
 
     release();
+    // While step 3's command runs, its last output line comes from the activity's heartbeat.
+    await page
+      .getByTestId('running-command')
+      .getByText(/tick [1-8]/)
+      .waitFor({ timeout: 30_000 });
     await page.locator('[data-testid=step-card][data-step="3"]').waitFor({ timeout: 60_000 });
     assert.match(await page.locator('[data-testid=step-card][data-step="3"] [data-testid=step-observation]').innerText(), /slept/);
     const result = await handle.result();
@@ -158,6 +163,10 @@ describe('mlgym ui in Chromium', { skip }, () => {
     assert.equal(await page.getByTestId('score-point').count(), 3, 'two validates and the submit');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'episode-live.png'), fullPage: true });
 
+    // Each step links to its activity in the Temporal UI.
+    const link = await fetch(`${ui.url}api/episodes/${encodeURIComponent(input.episodeId)}/steps/3/temporal`, { redirect: 'manual' });
+    assert.equal(link.status, 302);
+    assert.match(link.headers.get('location') ?? '', new RegExp(`/workflows/${input.episodeId}/[0-9a-f-]+/history/events/\\d+$`));
     // The full output of a command is one click away.
     await page.locator('[data-testid=step-card][data-step="3"] [data-testid=full-output]').click();
     await page.locator('[data-testid=step-card][data-step="3"]').getByText('slept', { exact: false }).last().waitFor();
