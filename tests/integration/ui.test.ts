@@ -283,6 +283,20 @@ describe('mlgym ui in Chromium', { skip }, () => {
     await waitForCount('step-card', run.steps.length);
     // Every score MLGym recorded (each validate that scored, and the submission) is on the timeline.
     assert.equal(await page.getByTestId('score-point').count(), run.scores.length);
+    // Searching the transcript counts its matches; the raw view is the page's JSON; the cards come back.
+    const validates = run.steps.filter((step) => step.action.trim().startsWith('validate')).length;
+    await page.getByTestId('transcript-search').fill('validate');
+    await page
+      .getByTestId('search-count')
+      .getByText(/of \d+/)
+      .waitFor();
+    const [, matches] = /of (\d+)/.exec(await page.getByTestId('search-count').innerText())!;
+    assert.ok(Number(matches) >= validates, `${matches} matches of "validate", at least one per validate step (${validates})`);
+    await page.getByTestId('raw-json').click();
+    assert.match(await page.getByTestId('raw-json-view').innerText(), /"source": "mlgym"/);
+    await page.getByTestId('raw-json').click();
+    await page.getByTestId('expand-all').click();
+    await waitForCount('step-card', run.steps.length);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'mlgym-run.png'), fullPage: true });
   });
 
