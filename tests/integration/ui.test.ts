@@ -297,7 +297,7 @@ describe('mlgym ui in Chromium', { skip }, () => {
     await page.getByTestId('raw-json').click();
     await page.getByTestId('expand-all').click();
     await waitForCount('step-card', run.steps.length);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'mlgym-run.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'mlgym-run.png') });
   });
 
   test('benchmark: a 1,000-step episode page and a 1,000-episode list in Chromium (printed, not asserted against a time)', async (t) => {
