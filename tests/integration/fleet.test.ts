@@ -53,6 +53,8 @@ const stepOf = (request: RecordedRequest) => ((request.body as { messages: unkno
 const tokenOf = (request: RecordedRequest) => TOKEN.exec(JSON.stringify(request.body))?.[1];
 
 let llm: FakeLlmServer;
+let seenBothFull!: () => void;
+const bothHostsFull = new Promise<void>((resolve) => (seenBothFull = resolve));
 let temporal: ProductionTemporal;
 let hostB: SecondDocker;
 let common: Record<string, string>;
@@ -66,7 +68,12 @@ before(async () => {
   const docker = ensureDocker();
   if (!docker.ok) throw new Error(`the fleet test needs Docker: ${docker.reason}`);
   llm = await startFakeLlmServer();
-  llm.setResponder((request) => SCRIPT[stepOf(request) - 1] ?? reply('submit'));
+  llm.setResponder(async (request) => {
+    // Step 2's replies wait until both hosts were seen full: the sandboxes holding the 4 GPUs stay
+    // up until then, however late a loaded machine starts the last of them.
+    if (stepOf(request) === 2) await bothHostsFull;
+    return SCRIPT[stepOf(request) - 1] ?? reply('submit');
+  });
   temporal = await startProductionTemporal(path.join(dir, 'temporal-server.log'));
   hostB = secondDocker('b', path.join(dir, 'dockerd-b.log'));
   endpoints.b = hostB.endpoint;
@@ -180,6 +187,8 @@ test('a sweep across two hosts balances, never shares a GPU, and survives the lo
   );
   const started = await runMlgymCli(['sweep', 'start', spec, '--json'], common);
   assert.equal(started.code, 0, started.stderr);
+  // Should the hosts never be seen full, step 2 goes on after 3 minutes and the assertion below says so.
+  setTimeout(seenBothFull, 180_000).unref();
 
   const connection = await connect();
   const client = new Client({ connection });
@@ -198,6 +207,7 @@ test('a sweep across two hosts balances, never shares a GPU, and survives the lo
       }
       const status = await sweep.query(sweepStatusQuery).catch(() => undefined);
       samples.push({ at: Date.now(), held, ...(status && { running: status.counts.running }) });
+      if (held.length === 4) seenBothFull();
       await sleep(300);
     }
   })();
@@ -216,12 +226,8 @@ test('a sweep across two hosts balances, never shares a GPU, and survives the lo
           .catch(() => undefined),
       ),
     );
-    // Only once the sampler has seen both hosts full: killing B earlier (a loaded machine starts
-    // B's second sandbox late) would leave "both hosts held 2 GPUs at once" unobserved.
-    const bothFull = samples.some((s) => s.held.length === 4);
-    victim = bothFull
-      ? states.find((s): s is EpisodeStatus => s?.sandbox?.host === 'b' && s.step === 2 && /sleep/.test(s.lastAction ?? ''))?.episodeId
-      : undefined;
+    // Step 2 starts only once the sampler has seen both hosts full (the LLM server holds it back).
+    victim = states.find((s): s is EpisodeStatus => s?.sandbox?.host === 'b' && s.step === 2 && /sleep/.test(s.lastAction ?? ''))?.episodeId;
     if (!victim) await sleep(250);
   }
   await agentB.kill('SIGKILL');
@@ -303,10 +309,14 @@ test('a sweep across two hosts balances, never shares a GPU, and survives the lo
   }
   assert.equal(llm.requests.filter((r) => stepOf(r) === 1).length, 8, 'one first call per episode');
   for (const [key, count] of perStep) assert.equal(count, 1, `${key} asked ${count} times`);
-  // The lost step's observation told the agent, and the lost change is gone from the workspace.
-  const victimToken = llm.requests.filter((r) => stepOf(r) === 3 && JSON.stringify(r.body).includes('(b) was lost')).map(tokenOf);
-  assert.ok(victimToken.length >= 1, 'an agent was told its host was lost');
-  const afterLoss = llm.requests.find((r) => stepOf(r) === 4 && tokenOf(r) === victimToken[0])!;
+  // The lost step's observation told the agent, and the lost change is gone from the workspace. The
+  // victim is found by the token its step 1 printed: B's other episode may have been lost in step 1,
+  // before it had a token or a progress file.
+  const victimToken = TOKEN.exec(readFileSync(path.join(artifactsDir, episodeKeys(victim!).execOutput(1)), 'utf8'))?.[1];
+  assert.ok(victimToken, `${victim} printed its token in step 1`);
+  const toldAtStep3 = llm.requests.find((r) => stepOf(r) === 3 && tokenOf(r) === victimToken)!;
+  assert.match(JSON.stringify(toldAtStep3.body), /\(b\) was lost/, 'the victim was told its host was lost');
+  const afterLoss = llm.requests.find((r) => stepOf(r) === 4 && tokenOf(r) === victimToken)!;
   const lastObservation = JSON.stringify((afterLoss.body as { messages: unknown[] }).messages.at(-1));
   assert.match(lastObservation, /one/);
   assert.doesNotMatch(lastObservation, /two/);
