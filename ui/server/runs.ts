@@ -8,11 +8,9 @@ import { episodeKeys } from '../../lib/artifact-keys';
 import { SA } from '../../lib/search-attributes';
 import type { ArtifactStore } from '../../activities/artifacts/store';
 import { mapLimited } from '../../activities/async';
-import { earlierRunsQuery, runListQuery } from './visibility';
+import { WORKFLOW_RUNNING as RUNNING, WORKFLOW_STATUS_NAMES as STATUS_NAMES, earlierRunsQuery, runListQuery } from './visibility';
 
 type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
-const RUNNING = 1; // temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
-const STATUS_NAMES: Record<number, string> = { 2: 'completed', 3: 'failed', 4: 'canceled', 5: 'terminated', 7: 'timed out' };
 
 const Scores = z.record(z.string(), z.number());
 /** The part of an episode's results.json the viewer reads (finish.ts writes it). */

@@ -9,10 +9,7 @@ import { sweepReportNow } from '../../scripts/lib/sweeps';
 import { UsageError } from '../../scripts/lib/output';
 import { workflowUiLink } from '../../scripts/lib/settings';
 import { NotFoundError, UnavailableError } from './errors';
-import { sweepListQuery } from './visibility';
-
-const RUNNING = 1; // WORKFLOW_EXECUTION_STATUS_RUNNING
-const STATUS_NAMES: Record<number, string> = { 1: 'running', 2: 'completed', 3: 'failed', 4: 'canceled', 5: 'terminated', 7: 'timed out' };
+import { WORKFLOW_RUNNING as RUNNING, WORKFLOW_STATUS_NAMES as STATUS_NAMES, sweepListQuery } from './visibility';
 
 /** One page of sweeps, newest first, from Temporal's visibility store. */
 export async function listSweeps(client: Client, query: { q?: string; pageSize: number; page?: string }): Promise<SweepList> {

@@ -7,6 +7,10 @@ import { SA } from '../../lib/search-attributes';
  */
 export const EPISODE_WORKFLOW = 'episodeWorkflow';
 
+/** temporal.api.enums.v1.WorkflowExecutionStatus: RUNNING, and the names the viewer shows for all. */
+export const WORKFLOW_RUNNING = 1;
+export const WORKFLOW_STATUS_NAMES: Record<number, string> = { 1: 'running', 2: 'completed', 3: 'failed', 4: 'canceled', 5: 'terminated', 7: 'timed out' };
+
 /** A string literal of Temporal's SQL-like query language. */
 const literal = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
